@@ -1,0 +1,1 @@
+"""cartpole task."""

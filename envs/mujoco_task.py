@@ -1,0 +1,238 @@
+"""Shared base class of simreal's MuJoCo tasks.
+
+Every task is a Gymnasium ``MujocoEnv`` that
+
+* loads its MJCF through :class:`mujoco.MjSpec`, so that a subclass (a "real"
+  proxy) can edit the model by element name before it is compiled;
+* reads every model quantity by name (``model.joint("hinge")``), never by index;
+* returns its reward terms, its privileged state vector and ``is_success`` in ``info``;
+* offers state observations or image observations from a named camera.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import mujoco
+import numpy as np
+from gymnasium import spaces
+from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
+from numpy.typing import NDArray
+
+from simreal.asset_paths import asset_path
+
+OBS_TYPES = ("state", "pixels")
+
+
+def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
+    """Validate a constructor argument that must be an integer >= 1.
+
+    Args:
+        name: Argument name, used in the error message.
+        value: The value given.
+
+    Returns:
+        The value as ``int``.
+
+    Raises:
+        ValueError: If the value is not an integer >= 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    return int(value)
+
+
+class MujocoTaskEnv(MujocoEnv):
+    """Base class: model loading, observation types, info conventions.
+
+    Subclasses set ``xml_file``, ``camera_name`` and implement :meth:`state_obs`,
+    :meth:`reward_terms`, :meth:`is_success`, :meth:`reset_model` and optionally
+    :meth:`is_terminated`.
+
+    Args:
+        frame_skip: Physics steps per control step (>= 1).
+        obs_type: ``"state"`` for a vector observation, ``"pixels"`` for an RGB image
+            from the task's camera.
+        image_size: Side length in pixels of the square image observation (>= 1).
+        render_mode: ``None`` or ``"rgb_array"``.
+        width: Width of frames returned by :meth:`render`.
+        height: Height of frames returned by :meth:`render`.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "depth_array"]}
+    xml_file: ClassVar[str] = ""
+    camera_name: ClassVar[str] = ""
+    state_dim: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        frame_skip: int,
+        obs_type: str = "state",
+        image_size: int = 84,
+        render_mode: str | None = None,
+        width: int = 480,
+        height: int = 480,
+    ) -> None:
+        frame_skip = check_positive_int("frame_skip", frame_skip)
+        image_size = check_positive_int("image_size", image_size)
+        width = check_positive_int("width", width)
+        height = check_positive_int("height", height)
+        if obs_type not in OBS_TYPES:
+            raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {obs_type!r}.")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, "
+                f"got {render_mode!r}."
+            )
+        self.obs_type = obs_type
+        self.image_size = image_size
+        self._image_renderer: mujoco.Renderer | None = None
+        self.metadata = {**type(self).metadata}
+        state_space = spaces.Box(-np.inf, np.inf, shape=(self.state_dim,), dtype=np.float64)
+        if obs_type == "pixels":
+            observation_space: spaces.Space = spaces.Box(
+                0, 255, shape=(image_size, image_size, 3), dtype=np.uint8
+            )
+        else:
+            observation_space = state_space
+        super().__init__(
+            str(asset_path(self.xml_file)),
+            frame_skip,
+            observation_space=observation_space,
+            render_mode=render_mode,
+            width=width,
+            height=height,
+            camera_name=self.camera_name,
+        )
+        self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
+        self.state_space = state_space
+
+    # -- model construction -------------------------------------------------
+    def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
+        spec = mujoco.MjSpec.from_file(self.fullpath)
+        self.edit_spec(spec)
+        model = spec.compile()
+        size = max(self.width, self.height, getattr(self, "image_size", 0))
+        model.vis.global_.offwidth = max(model.vis.global_.offwidth, size)
+        model.vis.global_.offheight = max(model.vis.global_.offheight, size)
+        data = mujoco.MjData(model)
+        self.edit_model(model)
+        mujoco.mj_setConst(model, data)
+        mujoco.mj_forward(model, data)
+        return model, data
+
+    def edit_spec(self, spec: mujoco.MjSpec) -> None:
+        """Edit the model description before it is compiled (structural changes).
+
+        The nominal tasks change nothing; "real" proxies override this.
+
+        Args:
+            spec: The parsed MJCF.
+        """
+
+    def edit_model(self, model: mujoco.MjModel) -> None:
+        """Edit numeric model fields after compilation (masses, gains, frictions).
+
+        The nominal tasks change nothing; "real" proxies override this.
+
+        Args:
+            model: The compiled model; derived constants are recomputed afterwards.
+        """
+
+    # -- hooks for subclasses ---------------------------------------------
+    def state_obs(self) -> NDArray[np.float64]:
+        """Return the state observation vector (see the task's table)."""
+        raise NotImplementedError
+
+    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
+        """Return the named reward terms; the reward is their sum."""
+        raise NotImplementedError
+
+    def is_success(self) -> bool:
+        """Return whether the task is currently solved."""
+        raise NotImplementedError
+
+    def is_terminated(self) -> bool:
+        """Return whether the episode ends in a terminal state (default: never)."""
+        return False
+
+    def begin_episode(self) -> None:
+        """Draw per-episode quantities (called at reset, before the initial state).
+
+        Nominal tasks draw nothing; "real" proxies draw their sensor biases here.
+        """
+
+    def measure_state(self, state: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Turn the true state vector into what the robot's sensors report.
+
+        Nominal tasks report the truth; "real" proxies add noise and bias.
+
+        Args:
+            state: The true state observation.
+
+        Returns:
+            The measured state observation.
+        """
+        return state
+
+    # -- Gymnasium API ------------------------------------------------------
+    def _observe(self) -> tuple[NDArray, NDArray[np.float64]]:
+        state = self.measure_state(self.state_obs())
+        if self.obs_type == "pixels":
+            return self.render_camera(self.image_size, self.image_size), state
+        return state, state
+
+    def render_camera(self, width: int, height: int) -> NDArray[np.uint8]:
+        """Render an RGB image from the task's named camera.
+
+        Args:
+            width: Image width in pixels.
+            height: Image height in pixels.
+
+        Returns:
+            An array of shape ``(height, width, 3)`` and dtype ``uint8``.
+        """
+        if self._image_renderer is None or (
+            self._image_renderer.width,
+            self._image_renderer.height,
+        ) != (width, height):
+            if self._image_renderer is not None:
+                self._image_renderer.close()
+            self._image_renderer = mujoco.Renderer(self.model, height=height, width=width)
+        self._image_renderer.update_scene(self.data, camera=self.camera_name)
+        return self._image_renderer.render().copy()
+
+    def step(self, action: NDArray) -> tuple[NDArray, float, bool, bool, dict[str, Any]]:
+        """Apply one control action for ``frame_skip`` physics steps."""
+        action = np.asarray(action, dtype=np.float64)
+        self.do_simulation(action, self.frame_skip)
+        terms = self.reward_terms(action)
+        obs, state = self._observe()
+        info: dict[str, Any] = {f"reward_{k}": v for k, v in terms.items()}
+        info["state"] = state
+        info["is_success"] = bool(self.is_success())
+        if self.render_mode == "human":  # pragma: no cover - no display in CI
+            self.render()
+        return obs, float(sum(terms.values())), bool(self.is_terminated()), False, info
+
+    def _get_reset_info(self) -> dict[str, Any]:
+        return {"state": self._last_reset_state, "is_success": bool(self.is_success())}
+
+    def reset_model(self) -> NDArray:
+        """Sample the initial state (subclasses implement :meth:`sample_initial_state`)."""
+        self.begin_episode()
+        self.sample_initial_state()
+        mujoco.mj_forward(self.model, self.data)
+        obs, self._last_reset_state = self._observe()
+        return obs
+
+    def sample_initial_state(self) -> None:
+        """Write a random initial state into ``self.data`` using ``self.np_random``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release rendering contexts."""
+        if self._image_renderer is not None:
+            self._image_renderer.close()
+            self._image_renderer = None
+        super().close()

@@ -1,0 +1,1 @@
+"""Torque-limited pendulum swing-up."""

@@ -1,0 +1,22 @@
+"""simreal: sim-to-real robot learning on MuJoCo.
+
+Importing simreal registers its tasks with Gymnasium under the ``simreal/``
+namespace (``gymnasium.make("simreal/PendulumSwingup-v0")``). The import stays
+light: the tasks themselves, torch and Stable-Baselines3 load only when used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Headless Linux machines have no display for GLFW; MuJoCo reads MUJOCO_GL once,
+# when it is first imported, so choose EGL before anything imports it.
+if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+    os.environ.setdefault("MUJOCO_GL", "egl")
+
+from simreal.envs.registry import register_tasks  # noqa: E402
+
+__version__ = "0.1.0"
+
+register_tasks()
