@@ -24,7 +24,6 @@ def scale_body_mass(model: mujoco.MjModel, body: str, factor: float) -> None:
     model.body(body).inertia[:] *= factor
 
 
-
 def delay_actuators(spec: mujoco.MjSpec, delay_s: float) -> None:
     """Give every actuator MuJoCo's native command delay.
 
@@ -39,9 +38,7 @@ def delay_actuators(spec: mujoco.MjSpec, delay_s: float) -> None:
         actuator.nsample = nsample
 
 
-def refine_integration(
-    spec: mujoco.MjSpec, factor: int, integrator: mujoco.mjtIntegrator
-) -> None:
+def refine_integration(spec: mujoco.MjSpec, factor: int, integrator: mujoco.mjtIntegrator) -> None:
     """Integrate the plant with a smaller timestep and another integrator.
 
     The caller multiplies ``frame_skip`` by the same factor so that the control

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-
 from simreal.envs.expert import Expert
 
 NAMESPACE = "simreal"
@@ -66,13 +65,62 @@ TASKS: tuple[Task, ...] = (
         "simreal.envs.pendulum.expert:PendulumSwingupExpert",
         max_episode_steps=400,
     ),
+    Task(
+        "CartpoleBalance",
+        "simreal.envs.cartpole.env:CartpoleEnv",
+        "simreal.envs.cartpole.real:CartpoleRealEnv",
+        "simreal.envs.cartpole.expert:CartpoleExpert",
+        max_episode_steps=500,
+        kwargs={"swingup": False},
+    ),
+    Task(
+        "CartpoleSwingup",
+        "simreal.envs.cartpole.env:CartpoleEnv",
+        "simreal.envs.cartpole.real:CartpoleRealEnv",
+        "simreal.envs.cartpole.expert:CartpoleExpert",
+        max_episode_steps=500,
+        kwargs={"swingup": True},
+    ),
+    Task(
+        "Reach",
+        "simreal.envs.reach.env:ReachEnv",
+        "simreal.envs.reach.real:ReachRealEnv",
+        "simreal.envs.reach.expert:ReachExpert",
+        max_episode_steps=100,
+    ),
+    Task(
+        "ReachPixels",
+        "simreal.envs.reach.env:ReachEnv",
+        "simreal.envs.reach.real:ReachRealEnv",
+        "simreal.envs.reach.expert:ReachExpert",
+        max_episode_steps=100,
+        kwargs={"obs_type": "pixels"},
+    ),
+    Task(
+        "Push",
+        "simreal.envs.push.env:PushEnv",
+        "simreal.envs.push.real:PushRealEnv",
+        "simreal.envs.push.expert:PushExpert",
+        max_episode_steps=250,
+    ),
+    Task(
+        "PushPixels",
+        "simreal.envs.push.env:PushEnv",
+        "simreal.envs.push.real:PushRealEnv",
+        "simreal.envs.push.expert:PushExpert",
+        max_episode_steps=250,
+        kwargs={"obs_type": "pixels"},
+    ),
 )
 
 
 def register_tasks() -> None:
     """Register every task and its real proxy with Gymnasium (idempotent)."""
     for task in TASKS:
-        for env_id, entry_point in ((task.env_id, task.entry_point), (task.real_id, task.real_entry_point)):
+        for env_id, entry_point in (
+            (task.env_id, task.entry_point),
+            (task.real_id, task.real_entry_point),
+        ):
             if env_id in gym.registry:
                 continue
             gym.register(

@@ -1,3 +1,5 @@
 """The ``simreal`` command line (stub replaced below)."""
+
+
 def main() -> int:
     return 0

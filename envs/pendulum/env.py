@@ -27,7 +27,6 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-
 from simreal.envs.mujoco_task import MujocoTaskEnv
 
 UPRIGHT_TOLERANCE_RAD = 0.2
@@ -68,7 +67,9 @@ class PendulumSwingupEnv(MujocoTaskEnv):
         ctrl_cost_weight: float = 1e-3,
     ) -> None:
         if not np.isfinite(ctrl_cost_weight) or ctrl_cost_weight < 0:
-            raise ValueError(f"ctrl_cost_weight must be a finite number >= 0, got {ctrl_cost_weight!r}.")
+            raise ValueError(
+                f"ctrl_cost_weight must be a finite number >= 0, got {ctrl_cost_weight!r}."
+            )
         self.ctrl_cost_weight = float(ctrl_cost_weight)
         super().__init__(frame_skip, obs_type, image_size, render_mode, width, height)
 

@@ -1,5 +1,4 @@
-"""The pendulum's "real" proxy: a heavier, lossier pendulum with a weaker,
-delayed motor and a miscalibrated, noisy encoder.
+"""The pendulum's "real" proxy: heavier, lossier, weaker delayed motor, biased encoder.
 
 What differs from the nominal model (the training side never reads this):
 
@@ -13,7 +12,6 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
-
 from simreal.envs.pendulum.env import PendulumSwingupEnv
 from simreal.envs.real_plant import delay_actuators, scale_body_mass
 
