@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+
 from simreal.envs.expert import Expert
 
 NAMESPACE = "simreal"

@@ -27,6 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
+
 from simreal.envs.mujoco_task import MujocoTaskEnv
 
 UPRIGHT_TOLERANCE_RAD = 0.2

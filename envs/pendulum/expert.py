@@ -5,10 +5,10 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
-from simreal.envs.expert import Expert
-from simreal.envs.lqr import linearize, lqr_gain
 
 from simreal.asset_paths import asset_path
+from simreal.envs.expert import Expert
+from simreal.envs.lqr import linearize, lqr_gain
 
 LQR_REGION_RAD = 0.35
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
+
 from simreal.envs.pendulum.env import PendulumSwingupEnv
 from simreal.envs.real_plant import delay_actuators, scale_body_mass
 
