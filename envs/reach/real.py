@@ -1,0 +1,57 @@
+"""The Reach task's "real" proxy: heavier links, softer servos, encoder offsets, latency.
+
+What differs from the nominal model (the training side never reads this):
+
+* upper arm and forearm mass x1.4; servo gains kp x0.6 and kv x0.8; joint
+  dry friction (frictionloss) 0.05 N m;
+* the servo commands arrive 60 ms late (MuJoCo's native actuator delay);
+* the joint encoders are miscalibrated (offsets of +0.03, -0.04, +0.05 rad),
+  and the servos close their loops on those encoders; 2 mrad white noise. The
+  reported fingertip position is the forward kinematics of the measured angles,
+  as on a real arm; the target position carries 3 mm of white noise.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+from numpy.typing import NDArray
+
+from simreal.envs.reach.env import JOINTS, ReachEnv
+from simreal.envs.real_plant import delay_actuators, scale_body_mass
+
+ENCODER_OFFSET_RAD = np.array([0.03, -0.04, 0.05])
+ENCODER_NOISE_RAD = 0.002
+TARGET_NOISE_M = 0.003
+
+
+class ReachRealEnv(ReachEnv):
+    """Stand-in for a physical arm; same interface as the nominal task."""
+
+    def edit_spec(self, spec: mujoco.MjSpec) -> None:
+        """60 ms of actuator latency."""
+        delay_actuators(spec, 0.06)
+
+    def edit_model(self, model: mujoco.MjModel) -> None:
+        """Heavier links, softer servos that use the offset encoders, joint friction."""
+        scale_body_mass(model, "upper_arm", 1.4)
+        scale_body_mass(model, "forearm", 1.4)
+        for name, offset in zip(JOINTS, ENCODER_OFFSET_RAD, strict=True):
+            actuator = model.actuator(name)
+            kp, kv = 0.6 * actuator.gainprm[0], -0.8 * actuator.biasprm[2]
+            actuator.gainprm[0] = kp
+            # force = kp * (ctrl - (q + offset)) - kv * qdot: the servo sees the encoder.
+            actuator.biasprm[:3] = [-kp * offset, -kp, -kv]
+            model.joint(name).frictionloss[:] = 0.05
+        self._kinematics = mujoco.MjData(model)
+
+    def measure_state(self, state: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Offset, noisy joint angles; fingertip from their forward kinematics."""
+        rng = self.np_random
+        q = state[0:3] + ENCODER_OFFSET_RAD + rng.normal(0.0, ENCODER_NOISE_RAD, size=3)
+        for name, angle in zip(JOINTS, q, strict=True):
+            self._kinematics.joint(name).qpos[0] = angle
+        mujoco.mj_kinematics(self.model, self._kinematics)
+        fingertip = self._kinematics.site("fingertip").xpos.copy()
+        target = state[9:12] + rng.normal(0.0, TARGET_NOISE_M, size=3)
+        return np.concatenate([q, state[3:6], fingertip, target, target - fingertip])
