@@ -1,5 +1,146 @@
-"""The ``simreal`` command line (stub replaced below)."""
+"""The ``simreal`` command line: ``simreal <command> [flags]``.
+
+Heavy libraries (MuJoCo, torch, Stable-Baselines3) are imported inside the
+commands that need them, so ``simreal --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 
-def main() -> int:
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``simreal`` command."""
+    parser = argparse.ArgumentParser(
+        prog="simreal",
+        description="Sim-to-real robot learning on MuJoCo: domain randomization, "
+        "system identification and learning.",
+    )
+    parser.add_argument("--version", action="version", version=f"simreal {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run every task's expert on its nominal model and its real proxy",
+        description="Run each task's expert on the nominal model and on the task's real "
+        "proxy, print the reality-gap table (return, success) and save a bar chart, "
+        "results.json and one rendered frame per task.",
+    )
+    demo.add_argument(
+        "--episodes", type=_positive_int, default=10, help="seeded episodes per plant (default: 10)"
+    )
+    demo.add_argument(
+        "--seed", type=_nonnegative_int, default=0, help="seed of the first episode (default: 0)"
+    )
+    demo.add_argument(
+        "--tasks",
+        nargs="+",
+        metavar="ID",
+        help="nominal task ids to run (default: every task; see `simreal tasks`)",
+    )
+    demo.add_argument(
+        "--out", type=Path, default=Path("demo_output"), help="output folder (default: demo_output)"
+    )
+
+    commands.add_parser(
+        "tasks",
+        help="list the registered tasks and their real proxies",
+        description="List every registered task id, its observation and action shapes and the "
+        "id of its real proxy.",
+    )
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("simreal")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+def _check_task_ids(parser: argparse.ArgumentParser, ids: Sequence[str]) -> None:
+    from simreal.envs.registry import task_ids
+
+    nominal = task_ids(include_real=False)
+    for env_id in ids:
+        if env_id not in nominal:
+            close = difflib.get_close_matches(env_id, task_ids(), n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            parser.error(f"--tasks: unknown task id {env_id!r}.{hint} Known: {', '.join(nominal)}.")
+
+
+def _run_tasks() -> int:
+    import gymnasium as gym
+
+    from simreal.envs.registry import TASKS
+
+    print(f"{'id':32} {'observation':16} {'action':8} real proxy")
+    for task in TASKS:
+        env = gym.make(task.env_id)
+        print(
+            f"{task.env_id:32} {str(env.observation_space.shape):16} "
+            f"{str(env.action_space.shape):8} {task.real_id}"
+        )
+        env.close()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``simreal`` command.
+
+    Args:
+        argv: Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The process exit status: 0 on success, 2 on bad input.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "tasks":
+        return _run_tasks()
+    if args.command == "demo":
+        from simreal.envs.registry import task_ids
+
+        ids = args.tasks or task_ids(include_real=False)
+        _check_task_ids(parser, ids)
+        if args.out.exists() and not args.out.is_dir():
+            parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
+        from simreal.demo import run_demo
+
+        run_demo(ids, args.episodes, args.seed, args.out)
+        return 0
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
