@@ -1,0 +1,81 @@
+"""A regular (non-editable) install ships the tasks and their models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return next(out.glob("simreal-*.whl"))
+
+
+def test_wheel_contains_models_textures_and_tasks(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for xml in ("pendulum", "cartpole", "reach", "push"):
+        assert f"simreal/assets/{xml}.xml" in names
+        assert f"simreal/envs/{xml}/env.py" in names
+        assert f"simreal/envs/{xml}/expert.py" in names
+        assert f"simreal/envs/{xml}/real.py" in names
+    assert "simreal/assets/textures/table_wood.png" in names
+    assert not any(n.startswith(("envs/", "assets/", "tests/")) for n in names)
+
+
+def test_installed_wheel_finds_its_assets(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import gymnasium as gym, simreal\n"
+        "from simreal.asset_paths import asset_path\n"
+        "print(simreal.__file__)\n"
+        "print(asset_path('push.xml'))\n"
+        "gym.make('simreal/ReachPixels-v0').reset(seed=0)\n"
+    )
+    result = subprocess.run(
+        [str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    package_file, push_xml = result.stdout.split()
+    assert package_file.startswith(str(env_dir))
+    assert push_xml.startswith(str(env_dir))
