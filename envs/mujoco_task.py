@@ -230,6 +230,24 @@ class MujocoTaskEnv(MujocoEnv):
         """Write a random initial state into ``self.data`` using ``self.np_random``."""
         raise NotImplementedError
 
+    def hold_actuator(self, name: str, command: float) -> None:
+        """Start an episode with actuator ``name`` commanded to ``command``.
+
+        Sets the control and, for actuators with a native delay, fills their
+        command history, so that a delayed servo holds its start pose instead
+        of lurching towards a zero command.
+
+        Args:
+            name: Actuator name.
+            command: The control value.
+        """
+        actuator = self.model.actuator(name)
+        self.data.ctrl[actuator.id] = command
+        nsample = int(self.model.actuator_history[actuator.id, 0])
+        if nsample > 0:
+            history = np.full((nsample, 1), command)
+            mujoco.mj_initCtrlHistory(self.model, self.data, actuator.id, None, history)
+
     def close(self) -> None:
         """Release rendering contexts."""
         if self._image_renderer is not None:

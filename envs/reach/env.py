@@ -110,7 +110,7 @@ class ReachEnv(MujocoTaskEnv):
         rest = np.array([0.0, 0.3, 1.2])
         for name, angle in zip(JOINTS, rest + rng.uniform(-0.2, 0.2, size=3), strict=True):
             self.data.joint(name).qpos[0] = angle
-            self.data.actuator(name).ctrl[0] = angle
+            self.hold_actuator(name, angle)
         radius = rng.uniform(*TARGET_RADIUS_M)
         yaw = rng.uniform(-TARGET_YAW_RAD, TARGET_YAW_RAD)
         height = rng.uniform(*TARGET_HEIGHT_M)
