@@ -64,21 +64,19 @@ def plot_gap(rows: Sequence[GapRow], path: Path) -> None:
     for offset, key, colour in ((-0.2, "nominal", "tab:blue"), (0.2, "real", "tab:red")):
         results = [getattr(row, key) for row in rows]
         rates = np.array([r.success_rate for r in results])
-        err = np.array(
-            [
-                [rate - r.success_ci95_low, r.success_ci95_high - rate]
-                for rate, r in zip(rates, results, strict=True)
-            ]
-        ).T
+        low = np.array([r.success_ci95_low for r in results])
+        high = np.array([r.success_ci95_high for r in results])
+        # Clipped at 0: the interval's bound can differ from the rate by rounding at 0% or 100%.
+        err = np.clip(np.stack([rates - low, high - rates]), 0.0, None)
         label = "nominal model" if key == "nominal" else "real proxy"
         ax.bar(x + offset, rates, 0.4, yerr=err, capsize=3, color=colour, label=label)
     ax.set_xticks(x, [task_for(row.task).name for row in rows], rotation=20, ha="right")
     ax.set_ylabel("expert success rate")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.25)
     ax.set_title(
         f"The reality gap: experts on nominal vs real proxy ({rows[0].nominal.episodes} episodes)"
     )
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right", ncol=2)
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
     plt.close(fig)
