@@ -1,0 +1,1 @@
+"""Gymnasium wrappers, one concern each: domain randomization, latency, noise, pushes."""
