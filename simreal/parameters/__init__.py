@@ -1,0 +1,20 @@
+"""simreal's one vocabulary of model parameters.
+
+A parameter is addressed by MJCF element kind, element *name* and attribute,
+never by array index, and printed as one canonical id::
+
+    body[pole].mass          geom[block].friction_sliding     joint[hinge].damping
+    actuator[shoulder].kp    option.gravity                   light[key_light].diffuse
+    material[table_mat].texture                               camera[front].fovy
+    latency.action           noise.observation                push.force
+
+Domain-randomization specs, system-identification specs and fits, sweep tables
+and the values reported in ``info`` all use these ids. :func:`bind` resolves an
+address against any ``MjModel`` once; the bound parameter then reads, writes
+and clips values without further name lookups.
+"""
+
+from simreal.parameters.address import EFFECT_IDS, ParamAddress
+from simreal.parameters.binding import BoundParam, bind, supported_attributes
+
+__all__ = ["EFFECT_IDS", "BoundParam", "ParamAddress", "bind", "supported_attributes"]

@@ -1,0 +1,148 @@
+"""The domain-randomization wrapper for any Gymnasium env that holds a MuJoCo model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from numpy.typing import NDArray
+
+from simreal.randomization import BoundSpec, DRSpec, load_spec
+from simreal.wrappers.randomizable import randomizable_wrappers
+
+# Mixed into the reset seed so that the parameter stream differs from the env's own.
+_STREAM = 0x5EED_D0
+
+
+def _episode_seconds(env: gym.Env) -> float | None:
+    steps = env.spec.max_episode_steps if env.spec is not None else None
+    dt = getattr(env.unwrapped, "dt", None)
+    return float(steps * dt) if steps and dt else None
+
+
+class DomainRandomization(gym.Wrapper):
+    """Sample model parameters (and effect settings) from a spec, by schedule.
+
+    Works on any env whose ``unwrapped`` holds a MuJoCo ``model`` and ``data``
+    (simreal's tasks, Gymnasium's MuJoCo envs, a user's own). Values are always
+    computed from the nominal saved when the wrapper is built, so nothing drifts
+    however many resets; derived constants are recomputed with ``mj_setConst``;
+    the model is never recompiled. The applied values are in ``info["dr"]`` by
+    canonical id at every reset and step.
+
+    >>> import gymnasium as gym
+    >>> spec = {"terms": [{"param": "body[pole].mass", "op": "scale",
+    ...                    "distribution": "uniform", "low": 0.5, "high": 1.5}]}
+    >>> env = DomainRandomization(gym.make("InvertedPendulum-v5"), spec, width=1.0)
+    >>> obs, info = env.reset(seed=0)
+    >>> sorted(info["dr"])
+    ['body[pole].mass']
+
+    Args:
+        env: The env to randomize. Effect terms (latency, noise, pushes) need the
+            matching wrappers beneath this one (``simreal.make`` adds them).
+        spec: A :class:`DRSpec`, a dict or a YAML path.
+        width: Global width (>= 0); default: the spec's.
+
+    Raises:
+        ValueError: If the env holds no MuJoCo model, or ``width`` is negative.
+        SpecError: If a term does not bind to the model.
+    """
+
+    def __init__(
+        self, env: gym.Env, spec: DRSpec | dict | str | Path, width: float | None = None
+    ) -> None:
+        super().__init__(env)
+        base = env.unwrapped
+        if getattr(base, "model", None) is None or getattr(base, "data", None) is None:
+            raise ValueError(
+                f"DomainRandomization needs an env whose unwrapped holds a MuJoCo model and "
+                f"data; {type(base).__name__} has none."
+            )
+        self.dr_spec = load_spec(spec)
+        self.width = self.dr_spec.width if width is None else float(width)
+        if not np.isfinite(self.width) or self.width < 0:
+            raise ValueError(f"width must be a finite number >= 0, got {width!r}.")
+        self.bound = BoundSpec(
+            self.dr_spec, base.model, randomizable_wrappers(env), _episode_seconds(env)
+        )
+        self._rng = np.random.default_rng()
+        self._fixed: dict[str, NDArray] | None = None
+        self._sampled_once = False
+        self._steps = 0
+        self._current: dict[str, NDArray] = {}
+        self._periodic = {
+            t.id: t.term.every_steps for t in self.bound.terms if t.term.schedule == "every_steps"
+        }
+        self._every_reset = {t.id for t in self.bound.terms if t.term.schedule != "once"}
+
+    @property
+    def current_values(self) -> dict[str, NDArray]:
+        """The values applied now, by canonical id."""
+        return dict(self._current)
+
+    def set_values(self, values: Mapping[str, Any] | None) -> None:
+        """Use exactly these values at every following reset instead of sampling.
+
+        Args:
+            values: ``{param_id: value}`` in physical units (ids not given keep their
+                nominal), or ``None`` to return to sampling.
+        """
+        if values is None:
+            self._fixed = None
+            return
+        known = {t.id for t in self.bound.terms}
+        unknown = set(values) - known
+        if unknown:
+            raise KeyError(
+                f"{sorted(unknown)} not randomized by this spec; its terms: {sorted(known)}."
+            )
+        self._fixed = {
+            **self.bound.nominal,
+            **{k: np.asarray(v, np.float64) for k, v in values.items()},
+        }
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """Resample by schedule (or apply ``options["dr_values"]``), then reset the env."""
+        if seed is not None:
+            self._rng = np.random.default_rng([seed, _STREAM])
+        options = dict(options or {})
+        exact = options.pop("dr_values", None)
+        if exact is not None:
+            self.set_values(exact)
+            values = self._fixed
+            self._fixed = None
+        elif self._fixed is not None:
+            values = self._fixed
+        else:
+            ids = None if not self._sampled_once else self._every_reset
+            values = self.bound.sample(self._rng, self.width, ids)
+        self._sampled_once = True
+        self._current.update(self.bound.apply(values))
+        self._steps = 0
+        obs, info = self.env.reset(seed=seed, options=options or None)
+        info["dr"] = self._info_values()
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:  # noqa: ANN401
+        """Step the env; resample the periodic terms when their period elapses."""
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._steps += 1
+        due = {i for i, n in self._periodic.items() if self._steps % n == 0}
+        if due and self._fixed is None:
+            self._current.update(self.bound.apply(self.bound.sample(self._rng, self.width, due)))
+        info["dr"] = self._info_values()
+        return obs, reward, terminated, truncated, info
+
+    def _info_values(self) -> dict[str, float | list[float]]:
+        return {k: (float(v[0]) if v.size == 1 else v.tolist()) for k, v in self._current.items()}
+
+    def close(self) -> None:
+        """Restore the nominal model, then close the env."""
+        self.bound.restore_nominal()
+        super().close()
