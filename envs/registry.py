@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -30,6 +31,7 @@ class Task:
         max_episode_steps: Episode length (Gymnasium ``TimeLimit``).
         kwargs: Constructor arguments given to both envs.
         expert_kwargs: Constructor arguments of the expert.
+        dr_spec: File name of the default domain-randomization spec, in the task's folder.
         version: Version suffix of the ids.
     """
 
@@ -40,7 +42,14 @@ class Task:
     max_episode_steps: int
     kwargs: dict[str, Any] = field(default_factory=dict)
     expert_kwargs: dict[str, Any] = field(default_factory=dict)
+    dr_spec: str = "dr.yaml"
     version: int = 0
+
+    @property
+    def default_spec_path(self) -> Path:
+        """Path of the task's default domain-randomization spec."""
+        module = importlib.import_module(self.entry_point.partition(":")[0])
+        return Path(module.__file__).parent / self.dr_spec
 
     @property
     def env_id(self) -> str:
@@ -96,6 +105,7 @@ TASKS: tuple[Task, ...] = (
         "simreal.envs.reach.expert:ReachExpert",
         max_episode_steps=100,
         kwargs={"obs_type": "pixels"},
+        dr_spec="dr_pixels.yaml",
     ),
     Task(
         "Push",
@@ -111,6 +121,7 @@ TASKS: tuple[Task, ...] = (
         "simreal.envs.push.expert:PushExpert",
         max_episode_steps=250,
         kwargs={"obs_type": "pixels"},
+        dr_spec="dr_pixels.yaml",
     ),
 )
 

@@ -20,3 +20,10 @@ from simreal.envs.registry import register_tasks  # noqa: E402
 __version__ = "0.1.0"
 
 register_tasks()
+
+
+def make(env_id: str, dr: object = None, width: float | None = None, **kwargs: object) -> object:
+    """Build an env with domain randomization; see :func:`simreal.factory.make`."""
+    from simreal.factory import make as _make
+
+    return _make(env_id, dr=dr, width=width, **kwargs)
