@@ -9,7 +9,9 @@ never by array index, and printed as one canonical id::
     latency.action           noise.observation                push.force
 
 Domain-randomization specs, system-identification specs and fits, sweep tables
-and the values reported in ``info`` all use these ids. :func:`bind` resolves an
+and the values reported in ``info`` all use these ids. An unnamed actuator (as
+in many Gymnasium models) is addressed by the name of the joint it drives:
+``actuator[thigh_joint].gear`` on ``Hopper-v5``. :func:`bind` resolves an
 address against any ``MjModel`` once; the bound parameter then reads, writes
 and clips values without further name lookups.
 """

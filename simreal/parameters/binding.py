@@ -44,10 +44,21 @@ _JOINT_DOFS = {
 
 
 def element_names(model: mujoco.MjModel, kind: str) -> list[str]:
-    """Return the names of all elements of one kind (unnamed ones omitted)."""
+    """Return the names by which elements of one kind can be addressed.
+
+    Unnamed elements are omitted, except unnamed actuators, which are listed by
+    the name of the joint (tendon, site, body) they drive.
+    """
     obj, count = _OBJ_TYPES[kind]
-    names = (mujoco.mj_id2name(model, obj, i) for i in range(getattr(model, count)))
-    return [n for n in names if n]
+    names = []
+    for i in range(getattr(model, count)):
+        name = mujoco.mj_id2name(model, obj, i)
+        if not name and kind == "actuator":
+            target = _TRANSMISSION_TARGETS.get(mujoco.mjtTrn(model.actuator_trntype[i]))
+            name = mujoco.mj_id2name(model, target, model.actuator_trnid[i, 0]) if target else None
+        if name:
+            names.append(name)
+    return names
 
 
 def element_id(model: mujoco.MjModel, kind: str, name: str) -> int:
@@ -60,6 +71,10 @@ def element_id(model: mujoco.MjModel, kind: str, name: str) -> int:
     index = mujoco.mj_name2id(model, obj, name)
     if index >= 0:
         return index
+    if kind == "actuator":
+        index = _unnamed_actuator_by_target(model, name)
+        if index >= 0:
+            return index
     names = element_names(model, kind)
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
     hint = f" Closest: {', '.join(close)}." if close else ""
@@ -67,6 +82,28 @@ def element_id(model: mujoco.MjModel, kind: str, name: str) -> int:
     raise ValueError(
         f"the model has no {kind} named {name!r}.{hint} Its {kind} names: {listing or '(none)'}."
     )
+
+
+_TRANSMISSION_TARGETS = {
+    mujoco.mjtTrn.mjTRN_JOINT: mujoco.mjtObj.mjOBJ_JOINT,
+    mujoco.mjtTrn.mjTRN_JOINTINPARENT: mujoco.mjtObj.mjOBJ_JOINT,
+    mujoco.mjtTrn.mjTRN_TENDON: mujoco.mjtObj.mjOBJ_TENDON,
+    mujoco.mjtTrn.mjTRN_SITE: mujoco.mjtObj.mjOBJ_SITE,
+    mujoco.mjtTrn.mjTRN_BODY: mujoco.mjtObj.mjOBJ_BODY,
+}
+
+
+def _unnamed_actuator_by_target(model: mujoco.MjModel, target: str) -> int:
+    """Many models (Gymnasium's among them) leave actuators unnamed; address those by
+    the name of the joint, tendon, site or body they drive, when exactly one does."""
+    matches = []
+    for i in range(model.nu):
+        if mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_ACTUATOR, i):
+            continue
+        obj = _TRANSMISSION_TARGETS.get(mujoco.mjtTrn(model.actuator_trntype[i]))
+        if obj is not None and mujoco.mj_id2name(model, obj, model.actuator_trnid[i, 0]) == target:
+            matches.append(i)
+    return matches[0] if len(matches) == 1 else -1
 
 
 # --------------------------------------------------------------------------- clip rules
