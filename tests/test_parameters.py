@@ -107,7 +107,8 @@ def test_clip_rule_keeps_quantities_physical() -> None:
 @pytest.mark.parametrize(
     ("env_id", "pid"),
     [("HalfCheetah-v5", "body[torso].mass"), ("HalfCheetah-v5", "joint[bthigh].damping"),
-     ("HalfCheetah-v5", "geom[floor].friction_sliding"), ("Hopper-v5", "actuator[thigh_joint].gear"),
+     ("HalfCheetah-v5", "geom[floor].friction_sliding"),
+     ("Hopper-v5", "actuator[thigh_joint].gear"),
      ("InvertedPendulum-v5", "body[pole].mass")],
 )  # fmt: skip
 def test_binds_on_gymnasiums_models(env_id: str, pid: str) -> None:

@@ -105,7 +105,8 @@ def test_recentring_moves_centres_and_keeps_spreads() -> None:
     spec = parse_spec({"terms": [
         _term(),  # scale uniform [0.8, 1.2]
         _term(param="joint[hinge].damping", distribution="log_uniform", low=0.5, high=2.0),
-        _term(param="option.viscosity", op="add", distribution="normal", low=None, high=None, mean=0.0, std=0.1),
+        _term(param="option.viscosity", op="add", distribution="normal",
+              low=None, high=None, mean=0.0, std=0.1),
     ]})  # fmt: skip
     model = _model()
     bound = BoundSpec(spec, model)

@@ -94,8 +94,12 @@ _TRANSMISSION_TARGETS = {
 
 
 def _unnamed_actuator_by_target(model: mujoco.MjModel, target: str) -> int:
-    """Many models (Gymnasium's among them) leave actuators unnamed; address those by
-    the name of the joint, tendon, site or body they drive, when exactly one does."""
+    """Return the unnamed actuator that drives the element named ``target``, or -1.
+
+    Many models (Gymnasium's among them) leave actuators unnamed; those are
+    addressed by the name of the joint, tendon, site or body they drive, when
+    exactly one unnamed actuator drives it.
+    """
     matches = []
     for i in range(model.nu):
         if mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_ACTUATOR, i):
