@@ -20,6 +20,9 @@ units; default 1 for scale, 0 for add, the nominal for set), ``shared`` (one
 draw for every component of a vector parameter; default false), ``body`` (for
 ``push.force``: the body pushed).
 
+In YAML's inline ``{...}`` style, quote the id (``param: "body[pole].mass"``):
+there a bare ``[`` starts a list.
+
 Operations are always relative to the nominal saved when the spec is bound, so
 repeated application never compounds. See :mod:`simreal.randomization.distributions`
 for how ``width`` scales a term.

@@ -23,7 +23,7 @@ def _episode_seconds(env: gym.Env) -> float | None:
     return float(steps * dt) if steps and dt else None
 
 
-class DomainRandomization(gym.Wrapper):
+class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Sample model parameters (and effect settings) from a spec, by schedule.
 
     Works on any env whose ``unwrapped`` holds a MuJoCo ``model`` and ``data``
@@ -55,7 +55,8 @@ class DomainRandomization(gym.Wrapper):
     def __init__(
         self, env: gym.Env, spec: DRSpec | dict | str | Path, width: float | None = None
     ) -> None:
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self, spec=spec, width=width)
+        gym.Wrapper.__init__(self, env)
         base = env.unwrapped
         if getattr(base, "model", None) is None or getattr(base, "data", None) is None:
             raise ValueError(
