@@ -154,6 +154,31 @@ def _clip_bool(value: NDArray, nominal: NDArray) -> NDArray:
 Clip = Callable[[NDArray, NDArray], NDArray]
 
 
+@dataclass(frozen=True)
+class LinearTarget:
+    """``model_array(model, array).flat[index] = coeff * value[component]``."""
+
+    array: str
+    index: NDArray[np.intp]
+    coeff: NDArray[np.float64]
+    component: NDArray[np.intp]
+
+
+def model_array(model: mujoco.MjModel, name: str) -> NDArray:
+    """Return ``model.<name>``, or ``model.opt.<attr>`` for ``name = "opt.<attr>"``."""
+    if name.startswith("opt."):
+        return getattr(model.opt, name[4:])
+    return getattr(model, name)
+
+
+def _flat_index(array: NDArray, rows: tuple[int, ...], columns: tuple[int, ...] | None) -> NDArray:
+    if array.ndim == 1:
+        return np.asarray(rows, np.intp)
+    width = array.shape[1]
+    cols = columns if columns is not None else tuple(range(width))
+    return np.array([r * width + c for r in rows for c in cols], np.intp)
+
+
 # --------------------------------------------------------------------------- bound params
 @dataclass
 class BoundParam:
@@ -191,6 +216,27 @@ class BoundParam:
         """Return the current value in ``model`` (flat float array)."""
         raise NotImplementedError
 
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Return the per-component ``(low, high)`` of the domain the clip rule enforces."""
+        shape = self.nominal.shape
+        a = self.clip(np.full(shape, -np.inf), self.nominal)
+        b = self.clip(np.full(shape, np.inf), self.nominal)
+        return np.minimum(a, b), np.maximum(a, b)
+
+    @property
+    def rounds(self) -> bool:
+        """Whether values are rounded to 0/1 (flags such as ``castshadow``)."""
+        return self.clip is _clip_bool
+
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """Describe the write as ``array.flat[index] = coeff * value[component]``.
+
+        Batched writers (many parameters, many simulations) use this to write
+        with one scatter per array; ``None`` means the write is not linear
+        (orientations, texture choices) and must go through :meth:`write`.
+        """
+        return None
+
     def write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> NDArray[np.float64]:
         """Clip ``value`` into the domain, write it into ``model`` and return what was written."""
         value = self.clip(
@@ -221,6 +267,11 @@ class ArrayParam(BoundParam):
         values = arr[rows] if self.columns is None else arr[np.ix_(rows, list(self.columns))]
         return np.asarray(values, dtype=np.float64).ravel()
 
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """One target: the array entries themselves."""
+        index = _flat_index(self._view(model), self.rows, self.columns)
+        return [LinearTarget(self.array, index, np.ones(index.size), np.arange(index.size))]
+
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
         arr = self._view(model)
         rows = list(self.rows)
@@ -241,6 +292,13 @@ class OptionParam(BoundParam):
         """Return the current value."""
         return np.atleast_1d(np.asarray(getattr(model.opt, self.attribute), np.float64)).copy()
 
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """Vector options are written in place; scalar ones need ``setattr``."""
+        if np.ndim(getattr(model.opt, self.attribute)) == 0:
+            return None
+        index = np.arange(self.size)
+        return [LinearTarget(f"opt.{self.attribute}", index, np.ones(self.size), index)]
+
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
         current = getattr(model.opt, self.attribute)
         if np.ndim(current) == 0:
@@ -255,6 +313,15 @@ class BodyMassParam(ArrayParam):
 
     nominal_inertia: NDArray[np.float64] | None = None
 
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """The mass, and the inertia proportional to it."""
+        row = self.rows[0]
+        per_kg = self.nominal_inertia / self.nominal[0] if self.nominal[0] > 0 else np.zeros(3)
+        return [
+            LinearTarget("body_mass", np.array([row]), np.ones(1), np.zeros(1, np.intp)),
+            LinearTarget("body_inertia", 3 * row + np.arange(3), per_kg, np.zeros(3, np.intp)),
+        ]
+
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
         super()._write(model, value)
         ratio = value[0] / self.nominal[0] if self.nominal[0] > 0 else 1.0
@@ -267,6 +334,16 @@ class ActuatorKpParam(ArrayParam):
 
     servo: bool = False
 
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """``gainprm[0] = kp`` and, on a position servo, ``biasprm[1] = -kp``."""
+        width = model.actuator_gainprm.shape[1]
+        base = self.rows[0] * width
+        one = np.zeros(1, np.intp)
+        targets = [LinearTarget("actuator_gainprm", np.array([base]), np.ones(1), one)]
+        if self.servo:
+            targets.append(LinearTarget("actuator_biasprm", np.array([base + 1]), -np.ones(1), one))
+        return targets
+
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
         model.actuator_gainprm[self.rows[0], 0] = value[0]
         if self.servo:
@@ -276,6 +353,11 @@ class ActuatorKpParam(ArrayParam):
 @dataclass
 class ActuatorKvParam(ArrayParam):
     """Servo damping: ``biasprm[2] = -kv``."""
+
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """``biasprm[2] = -kv``."""
+        index = np.array([self.rows[0] * model.actuator_biasprm.shape[1] + 2])
+        return [LinearTarget("actuator_biasprm", index, -np.ones(1), np.zeros(1, np.intp))]
 
     def read(self, model: mujoco.MjModel) -> NDArray[np.float64]:
         """Return the current kv."""
@@ -288,6 +370,10 @@ class ActuatorKvParam(ArrayParam):
 @dataclass
 class LightDirParam(ArrayParam):
     """Light direction, renormalised after writing."""
+
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """Not linear: the direction is renormalised."""
+        return None
 
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
         norm = np.linalg.norm(value)

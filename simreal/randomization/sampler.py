@@ -15,13 +15,58 @@ from dataclasses import dataclass, replace
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr, ndtri
 
 from simreal.parameters import BoundParam, bind
-from simreal.randomization.distributions import Choice
+from simreal.parameters.binding import model_array
+from simreal.randomization.distributions import (
+    Choice,
+    Distribution,
+    Fixed,
+    LogUniform,
+    Normal,
+    TruncatedNormal,
+    Uniform,
+)
 from simreal.randomization.spec import DRSpec, SpecError, Term
 from simreal.wrappers.randomizable import RandomizableWrapper
 
 Values = dict[str, NDArray[np.float64]]
+
+_UNIFORM, _LOG_UNIFORM, _NORMAL, _TRUNCATED, _FIXED, _CHOICE = range(6)
+
+
+def _family(dist: Distribution) -> tuple[int, tuple[float, float, float, float]]:
+    """Return a distribution's family code and its four parameters for vectorised draws."""
+    if isinstance(dist, Uniform):
+        return _UNIFORM, (dist.low, dist.high, 0.0, 0.0)
+    if isinstance(dist, LogUniform):
+        return _LOG_UNIFORM, (np.log(dist.low), np.log(dist.high), 0.0, 0.0)
+    if isinstance(dist, TruncatedNormal):
+        a = float(ndtr((dist.low - dist.mean_) / dist.std))
+        b = float(ndtr((dist.high - dist.mean_) / dist.std))
+        return _TRUNCATED, (dist.mean_, dist.std, a, b)
+    if isinstance(dist, Normal):
+        return _NORMAL, (dist.mean_, dist.std, 0.0, 0.0)
+    if isinstance(dist, Fixed):
+        return _FIXED, (dist.value, 0.0, 0.0, 0.0)
+    return _CHOICE, (0.0, 0.0, 0.0, 0.0)
+
+
+def _open_unit(u: NDArray) -> NDArray:
+    return np.clip(u, 1e-16, 1.0 - 1e-16)
+
+
+# Inverse-CDF transforms of uniform draws, one per family: vectorised over all terms.
+_SAMPLERS = {
+    _UNIFORM: lambda u, p: p[:, 0] + (p[:, 1] - p[:, 0]) * u,
+    _LOG_UNIFORM: lambda u, p: np.exp(p[:, 0] + (p[:, 1] - p[:, 0]) * u),
+    _NORMAL: lambda u, p: p[:, 0] + p[:, 1] * ndtri(_open_unit(u)),
+    _TRUNCATED: lambda u, p: (
+        p[:, 0] + p[:, 1] * ndtri(_open_unit(p[:, 2] + (p[:, 3] - p[:, 2]) * u))
+    ),
+    _FIXED: lambda u, p: p[:, 0].copy(),
+}
 
 
 @dataclass
@@ -96,6 +141,12 @@ class BoundTerm:
 class BoundSpec:
     """A spec bound to one model (and the effect wrappers of its env).
 
+    Binding compiles the spec into flat arrays, one entry per scalar component:
+    sampling is a handful of vectorised numpy operations whatever the number of
+    terms, and applying is one scatter per model array (plus a few non-linear
+    writes such as camera orientations). That keeps a resample cheaper than one
+    env step, and lets batched simulators reuse the same compiled description.
+
     Args:
         spec: The spec.
         model: The model whose parameters it randomizes.
@@ -123,6 +174,7 @@ class BoundSpec:
         self._check_latency(episode_seconds)
         self.nominal: Values = {t.id: t.param.nominal.copy() for t in self.terms}
         self._scratch = mujoco.MjData(model) if model is not None else None
+        self._compile()
 
     @staticmethod
     def _bind_term(
@@ -189,22 +241,177 @@ class BoundSpec:
                     f"{episode_seconds:.3g} s episode; lower its range."
                 )
 
+    # ------------------------------------------------------------------ compilation
+    def _compile(self) -> None:
+        sizes = [t.param.size for t in self.terms]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+        self.slices = {t.id: slice(offsets[i], offsets[i + 1]) for i, t in enumerate(self.terms)}
+        self.size = int(offsets[-1])
+        self._nominal_vec = np.concatenate([t.param.nominal for t in self.terms])
+        self._centre = np.concatenate([t.centre for t in self.terms])
+        self._op = np.concatenate(
+            [np.full(t.param.size, ("scale", "add", "set").index(t.term.op)) for t in self.terms]
+        )
+        bounds = [
+            t.param.bounds() if hasattr(t.param, "bounds") else (np.zeros(1), np.full(1, np.inf))
+            for t in self.terms
+        ]
+        self._low = np.concatenate([b[0] for b in bounds])
+        self._high = np.concatenate([b[1] for b in bounds])
+        self._round = np.concatenate(
+            [np.full(t.param.size, bool(getattr(t.param, "rounds", False))) for t in self.terms]
+        )
+        self._dynamics = np.concatenate(
+            [np.full(t.param.size, t.param.dynamics) for t in self.terms]
+        )
+        # Draws: one per component, or one per term when shared.
+        draw_of, params, family, keep, choices = [], [], [], [], []
+        n_draws = 0
+        for i, t in enumerate(self.terms):
+            dist = t.term.distribution
+            n = 1 if t.term.shared else t.param.size
+            draw_of.append(n_draws + (np.zeros(t.param.size, np.intp) if n == 1 else np.arange(n)))
+            code, prm = _family(dist)
+            family += [code] * n
+            params += [prm] * n
+            if code == _CHOICE:
+                choices.append((np.arange(n_draws, n_draws + n), dist))
+                keep.append((self.slices[t.id], i))
+            n_draws += n
+        self._n_draws = n_draws
+        self._draw_of = np.concatenate(draw_of)
+        self._params = np.array(params, np.float64).reshape(n_draws, 4)
+        family_arr = np.array(family)
+        self._family_index = {
+            code: np.flatnonzero(family_arr == code) for code in set(family) if code != _CHOICE
+        }
+        self._choices = choices
+        self._keep_slices = [sl for sl, _ in keep]
+        self._log = np.concatenate(
+            [np.full(t.param.size, t.term.distribution.kind == "log_uniform") for t in self.terms]
+        )
+        self._is_choice = np.concatenate(
+            [np.full(t.param.size, t.term.distribution.kind == "choice") for t in self.terms]
+        )
+        # Writes: linear scatters grouped by array, the rest one by one.
+        groups: dict[str, list] = {}
+        self._special: list[tuple[BoundTerm, slice]] = []
+        for t in self.terms:
+            targets = (
+                t.param.linear_targets(self.model) if isinstance(t.param, BoundParam) else None
+            )
+            if targets is None:
+                self._special.append((t, self.slices[t.id]))
+                continue
+            for target in targets:
+                groups.setdefault(target.array, []).append(
+                    (target.index, target.coeff, target.component + self.slices[t.id].start)
+                )
+        self._groups = {
+            name: tuple(np.concatenate([e[k] for e in entries]) for k in range(3))
+            for name, entries in groups.items()
+        }
+        # Flat views into the model's arrays: MjModel memory never moves, so they stay valid.
+        self._views = {name: model_array(self.model, name).reshape(-1) for name in self._groups}
+        self._current = self._nominal_vec.copy()
+        self._any_round = bool(self._round.any())
+        self._any_dynamics = bool(self._dynamics.any())
+
     # ------------------------------------------------------------------ sampling
+    def sample_vector(self, rng: np.random.Generator, width: float) -> NDArray[np.float64]:
+        """Draw every term once: a flat vector of physical values (unclipped).
+
+        The draws consume ``rng`` identically whatever ``width`` is, so two widths
+        with the same seed see the same underlying random numbers.
+        """
+        u = rng.random(self._n_draws + len(self._keep_slices))
+        x = np.empty(self._n_draws)
+        p = self._params
+        for code, idx in self._family_index.items():
+            x[idx] = _SAMPLERS[code](u[idx], p[idx])
+        for idx, dist in self._choices:
+            cumulative = np.cumsum(dist.probs or np.full(len(dist.values), 1 / len(dist.values)))
+            pick = np.minimum(
+                np.searchsorted(cumulative, u[idx], side="right"), len(dist.values) - 1
+            )
+            x[idx] = np.asarray(dist.values)[pick]
+        comp = x[self._draw_of]
+        c = self._centre
+        widened = c + width * (comp - c)
+        if self._log.any():
+            safe = np.where(c > 0, c, 1e-12)
+            widened = np.where(self._log, safe * (comp / safe) ** width, widened)
+        if self._keep_slices:
+            keep = np.zeros(self.size, bool)
+            for j, sl in enumerate(self._keep_slices):
+                keep[sl] = u[self._n_draws + j] < min(width, 1.0)
+            widened = np.where(self._is_choice, np.where(keep, comp, c), widened)
+        nominal = self._nominal_vec
+        return np.where(
+            self._op == 0, nominal * widened, np.where(self._op == 1, nominal + widened, widened)
+        )
+
     def sample(self, rng: np.random.Generator, width: float, ids: set[str] | None = None) -> Values:
-        """Draw values (physical units, unclipped) for the selected terms.
+        """Draw values (physical units, unclipped) by id; see :meth:`sample_vector`.
 
         Args:
-            rng: The generator; the draws consume it in term order.
+            rng: The generator.
             width: Global width (>= 0).
-            ids: Only these terms (default: all).
+            ids: Only report these terms (all terms are drawn regardless).
 
         Returns:
             ``{param_id: value}``.
         """
-        return {t.id: t.sample(rng, width) for t in self.terms if ids is None or t.id in ids}
+        vector = self.sample_vector(rng, width)
+        return {k: vector[sl].copy() for k, sl in self.slices.items() if ids is None or k in ids}
+
+    def mask(self, ids: set[str] | None) -> NDArray[np.bool_]:
+        """Return the component mask of a set of term ids (all terms for ``None``)."""
+        mask = np.zeros(self.size, bool)
+        for param_id in self.slices if ids is None else ids:
+            mask[self.slices[param_id]] = True
+        return mask
+
+    # ------------------------------------------------------------------ applying
+    def apply_vector(
+        self, vector: NDArray[np.float64], mask: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.float64]:
+        """Clip and write a flat value vector (only the masked components).
+
+        Returns:
+            The flat vector of values now in effect (a copy).
+        """
+        values = np.clip(vector, self._low, self._high)
+        if self._any_round:
+            values = np.where(self._round, (values > 0.5).astype(np.float64), values)
+        full = mask is None
+        for name, (index, coeff, comp) in self._groups.items():
+            target = self._views[name]
+            if full:
+                target[index] = coeff * values[comp]
+                continue
+            chosen = mask[comp]
+            if chosen.any():
+                target[index[chosen]] = coeff[chosen] * values[comp[chosen]]
+        for bound, sl in self._special:
+            if full or mask[sl].any():
+                # Values are clipped already; effects and non-linear writes take them as they are.
+                if isinstance(bound.param, EffectParam):
+                    values[sl] = bound.param.write(self.model, values[sl])
+                else:
+                    bound.param._write(self.model, values[sl])  # noqa: SLF001
+        if full:
+            self._current[:] = values
+            dynamics = self._any_dynamics
+        else:
+            self._current[mask] = values[mask]
+            dynamics = bool((self._dynamics & mask).any())
+        if dynamics and self.model is not None:
+            mujoco.mj_setConst(self.model, self._scratch)
+        return self._current.copy()
 
     def apply(self, values: Mapping[str, NDArray | float]) -> Values:
-        """Write values into the model and wrappers; return the clipped values applied.
+        """Write values by id into the model and wrappers; return the clipped values applied.
 
         Parameters not in ``values`` keep their current value. Derived constants
         (``mj_setConst``) are recomputed when a dynamics parameter changed.
@@ -212,24 +419,28 @@ class BoundSpec:
         Raises:
             KeyError: For an id that is not a term of the spec.
         """
-        by_id = {t.id: t for t in self.terms}
-        applied: Values = {}
-        dynamics = False
+        unknown = set(values) - set(self.slices)
+        if unknown:
+            raise KeyError(
+                f"{sorted(unknown)} not randomized by this spec; its terms: {list(self.slices)}."
+            )
+        vector = self._current.copy()
         for param_id, value in values.items():
-            if param_id not in by_id:
-                raise KeyError(
-                    f"{param_id!r} is not randomized by this spec; its terms: {list(by_id)}."
-                )
-            param = by_id[param_id].param
-            applied[param_id] = param.write(self.model, np.asarray(value, np.float64))
-            dynamics |= param.dynamics
-        if dynamics:
-            mujoco.mj_setConst(self.model, self._scratch)
-        return applied
+            sl = self.slices[param_id]
+            vector[sl] = np.broadcast_to(
+                np.asarray(value, np.float64).ravel(), (sl.stop - sl.start,)
+            )
+        applied = self.apply_vector(vector, self.mask(set(values)))
+        return {k: applied[self.slices[k]].copy() for k in values}
+
+    def to_dict(self, vector: NDArray[np.float64] | None = None) -> Values:
+        """Split a flat vector (default: the values in effect) into ``{param_id: value}``."""
+        vector = self._current if vector is None else vector
+        return {k: vector[sl].copy() for k, sl in self.slices.items()}
 
     def restore_nominal(self) -> Values:
         """Write every parameter's nominal value back."""
-        return self.apply(self.nominal)
+        return self.to_dict(self.apply_vector(self._nominal_vec.copy()))
 
     def recentred(self, values: Mapping[str, NDArray | float]) -> DRSpec:
         """Return the spec re-centred on new values (e.g. a system-identification fit).

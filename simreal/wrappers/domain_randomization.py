@@ -74,16 +74,19 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._fixed: dict[str, NDArray] | None = None
         self._sampled_once = False
         self._steps = 0
-        self._current: dict[str, NDArray] = {}
-        self._periodic = {
-            t.id: t.term.every_steps for t in self.bound.terms if t.term.schedule == "every_steps"
-        }
-        self._every_reset = {t.id for t in self.bound.terms if t.term.schedule != "once"}
+        terms = self.bound.terms
+        self._periodic = [
+            (t.term.every_steps, self.bound.mask({t.id}))
+            for t in terms
+            if t.term.schedule == "every_steps"
+        ]
+        self._every_reset = self.bound.mask({t.id for t in terms if t.term.schedule != "once"})
+        self._info: dict[str, float | list[float]] = {}
 
     @property
     def current_values(self) -> dict[str, NDArray]:
         """The values applied now, by canonical id."""
-        return dict(self._current)
+        return self.bound.to_dict()
 
     def set_values(self, values: Mapping[str, Any] | None) -> None:
         """Use exactly these values at every following reset instead of sampling.
@@ -116,32 +119,38 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         exact = options.pop("dr_values", None)
         if exact is not None:
             self.set_values(exact)
-            values = self._fixed
-            self._fixed = None
+            values, self._fixed = self._fixed, None
+            self._publish(self.bound.apply(values))
         elif self._fixed is not None:
-            values = self._fixed
+            self._publish(self.bound.apply(self._fixed))
         else:
-            ids = None if not self._sampled_once else self._every_reset
-            values = self.bound.sample(self._rng, self.width, ids)
+            vector = self.bound.sample_vector(self._rng, self.width)
+            mask = None if not self._sampled_once else self._every_reset
+            self._publish(self.bound.apply_vector(vector, mask))
         self._sampled_once = True
-        self._current.update(self.bound.apply(values))
         self._steps = 0
         obs, info = self.env.reset(seed=seed, options=options or None)
-        info["dr"] = self._info_values()
+        info["dr"] = dict(self._info)
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:  # noqa: ANN401
         """Step the env; resample the periodic terms when their period elapses."""
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._steps += 1
-        due = {i for i, n in self._periodic.items() if self._steps % n == 0}
-        if due and self._fixed is None:
-            self._current.update(self.bound.apply(self.bound.sample(self._rng, self.width, due)))
-        info["dr"] = self._info_values()
+        if self._periodic and self._fixed is None:
+            due = [mask for every, mask in self._periodic if self._steps % every == 0]
+            if due:
+                vector = self.bound.sample_vector(self._rng, self.width)
+                self._publish(self.bound.apply_vector(vector, np.logical_or.reduce(due)))
+        info["dr"] = dict(self._info)
         return obs, reward, terminated, truncated, info
 
-    def _info_values(self) -> dict[str, float | list[float]]:
-        return {k: (float(v[0]) if v.size == 1 else v.tolist()) for k, v in self._current.items()}
+    def _publish(self, _applied: object) -> None:
+        """Rebuild the ``info["dr"]`` dict; it is shared by the steps until values change."""
+        self._info = {
+            k: (float(v[0]) if v.size == 1 else tuple(v.tolist()))
+            for k, v in self.bound.to_dict().items()
+        }
 
     def close(self) -> None:
         """Restore the nominal model, then close the env."""

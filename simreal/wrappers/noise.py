@@ -128,6 +128,7 @@ class ObservationNoise(RandomizableWrapper, gym.utils.RecordConstructorArgs):
                 "instead (noise on uint8 pixels is not a camera model)."
             )
         self._shape = space.shape
+        self._dtype = space.dtype
         self.white_std: Std = _check_std("white_std", white_std, self._shape)
         self.bias_std: Std = _check_std("bias_std", bias_std, self._shape)
         self._low = np.where(np.isfinite(space.low), space.low, -np.inf).astype(np.float64)
@@ -165,7 +166,7 @@ class ObservationNoise(RandomizableWrapper, gym.utils.RecordConstructorArgs):
         noisy = clean + self._bias + white
         if self._clip:
             noisy = np.clip(noisy, self._low, self._high)
-        return noisy.astype(self.observation_space.dtype)
+        return noisy.astype(self._dtype, copy=False)
 
     def _add_settings(self, info: dict[str, Any]) -> None:
         info["noise.observation"] = _reported(self.white_std)
