@@ -83,3 +83,52 @@ def test_width_scales_log_uniform_in_log_space() -> None:
     wide = dist.widen(x, np.ones(1), 2.0)
     assert wide.min() >= 0.25 - 1e-12 and wide.max() <= 4.0 + 1e-12
     assert np.log(wide).std() == pytest.approx(2.0 * np.log(x).std(), rel=1e-9)
+
+
+def test_compiled_sampler_draws_every_family_with_its_law() -> None:
+    """The vectorised sampler that wrappers use gives the same laws as the reference draws."""
+    import mujoco
+
+    from simreal.asset_paths import asset_path
+    from simreal.randomization import BoundSpec, parse_spec
+
+    model = mujoco.MjModel.from_xml_path(str(asset_path("reach.xml")))
+    spec = parse_spec({"terms": [
+        {"param": "body[forearm].mass", "op": "scale", "distribution": "uniform",
+         "low": 0.8, "high": 1.2},
+        {"param": "joint[elbow].damping", "op": "scale", "distribution": "log_uniform",
+         "low": 0.5, "high": 2},
+        {"param": "option.gravity", "op": "add", "distribution": "normal", "mean": 0.0, "std": 0.5},
+        {"param": "actuator[elbow].kp", "op": "scale", "distribution": "truncated_normal",
+         "mean": 1.0, "std": 0.3, "low": 0.9, "high": 1.5},
+        {"param": "material[table_mat].texture", "op": "set", "distribution": "choice",
+         "values": ["table_slate", "table_cloth"], "probs": [0.25, 0.75]},
+        {"param": "light[key_light].diffuse", "op": "scale", "distribution": "uniform",
+         "low": 0.5, "high": 1.0, "shared": True},
+    ]})  # fmt: skip
+    bound = BoundSpec(spec, model)
+    rng = np.random.default_rng(0)
+    draws = np.stack([bound.sample_vector(rng, 1.0) for _ in range(20_000)])
+    col = {k: draws[:, sl] for k, sl in bound.slices.items()}
+    mass = col["body[forearm].mass"][:, 0] / 0.3
+    assert mass.mean() == pytest.approx(1.0, abs=0.004) and mass.min() >= 0.8 and mass.max() <= 1.2
+    damping = col["joint[elbow].damping"][:, 0] / 0.5
+    assert np.median(damping) == pytest.approx(1.0, abs=0.03)
+    gravity = col["option.gravity"]
+    np.testing.assert_allclose(gravity.std(axis=0), 0.5, rtol=0.03)
+    assert abs(np.corrcoef(gravity[:, 0], gravity[:, 1])[0, 1]) < 0.03, (
+        "components must be independent"
+    )
+    kp = col["actuator[elbow].kp"][:, 0] / 60.0
+    a, b = (0.9 - 1.0) / 0.3, (1.5 - 1.0) / 0.3
+    assert kp.min() >= 0.9 - 1e-9 and kp.max() <= 1.5 + 1e-9
+    assert kp.mean() == pytest.approx(scipy.stats.truncnorm.mean(a, b, 1.0, 0.3), abs=0.005)
+    texture = col["material[table_mat].texture"][:, 0]
+    assert set(np.unique(texture)) == {1.0, 2.0}  # indices of table_slate, table_cloth
+    assert np.mean(texture == 2.0) == pytest.approx(0.75, abs=0.015)
+    diffuse = col["light[key_light].diffuse"]
+    np.testing.assert_array_equal(diffuse[:, 0], diffuse[:, 1])  # shared: one draw for r, g, b
+    # Width 0 is the centre exactly; the choice then keeps the nominal texture.
+    centre = bound.to_dict(bound.sample_vector(rng, 0.0))
+    assert centre["body[forearm].mass"][0] == pytest.approx(0.3)
+    assert centre["material[table_mat].texture"][0] == 0.0
