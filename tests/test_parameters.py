@@ -116,3 +116,64 @@ def test_binds_on_gymnasiums_models(env_id: str, pid: str) -> None:
     param = bind(pid, model)
     param.write(model, param.nominal * 1.5)
     np.testing.assert_allclose(param.read(model), param.nominal * 1.5)
+
+
+def _dm_control_model(name: str) -> mujoco.MjModel:
+    common = pytest.importorskip("dm_control.suite.common")
+    return mujoco.MjModel.from_xml_string(common.read_model(name), common.ASSETS)
+
+
+def test_spec_on_dm_control_manipulator_applies_and_restores_exactly() -> None:
+    from simreal.randomization import BoundSpec, parse_spec
+
+    model = _dm_control_model("manipulator.xml")
+    pristine = {
+        k: np.array(getattr(model, k))
+        for k in (
+            "body_mass",
+            "body_inertia",
+            "geom_friction",
+            "dof_damping",
+            "actuator_gear",
+            "cam_quat",
+        )
+    }
+
+    def term(param: str, op: str, dist: str, **kw: float) -> dict:
+        return {"param": param, "op": op, "distribution": dist, **kw}
+
+    spec = parse_spec({"terms": [
+        term("body[upper_arm].mass", "scale", "uniform", low=0.5, high=1.5),
+        term("body[hand].mass", "scale", "uniform", low=0.5, high=1.5),
+        term("geom[thumbtip1].friction", "scale", "uniform", low=0.5, high=2),
+        term("joint[arm_elbow].damping", "add", "uniform", low=0, high=0.5),
+        term("actuator[elbow].gear", "scale", "normal", mean=1.0, std=0.1),
+        term("camera[fixed].rotation", "add", "normal", mean=0.0, std=0.05),
+    ]})  # fmt: skip
+    bound = BoundSpec(spec, model)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        applied = bound.apply_vector(bound.sample_vector(rng, 2.0))
+    values = bound.to_dict(applied)
+    assert model.body("upper_arm").mass[0] == pytest.approx(values["body[upper_arm].mass"][0])
+    assert not np.allclose(model.body_mass, pristine["body_mass"])
+    bound.restore_nominal()
+    for key, array in pristine.items():
+        np.testing.assert_array_equal(getattr(model, key), array, err_msg=key)
+
+
+def test_heavier_dm_control_pole_falls_differently() -> None:
+    model = _dm_control_model("cartpole.xml")
+    heavy = _dm_control_model("cartpole.xml")
+    param = bind("body[pole_1].mass", heavy)
+    param.write(heavy, param.nominal * 5.0)
+    mujoco.mj_setConst(heavy, mujoco.MjData(heavy))
+    finals = []
+    for m in (model, heavy):
+        data = mujoco.MjData(m)
+        data.joint("hinge_1").qpos[0] = 0.3
+        for _ in range(100):
+            mujoco.mj_step(m, data)
+        finals.append(data.joint("slider").qpos[0])
+    # The falling pole pushes the cart back; five times the pole mass, far more recoil.
+    assert abs(finals[1]) > 2.0 * abs(finals[0]) > 0
