@@ -1,0 +1,1 @@
+"""Vectorised simulation: many randomized MuJoCo simulations stepped as one env."""

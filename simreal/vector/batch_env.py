@@ -1,0 +1,373 @@
+"""A Gymnasium vector env that steps N randomized simulations on ``mujoco.batch``.
+
+One ``mujoco.batch.Batch`` holds N simulations of the task's model, each with
+its own copy of every randomized model field (``Batch.expand``), and steps them
+all on a thread pool in one call. Everything around the physics is vectorised
+over the N simulations: observations and rewards (through the task's batched
+adapter), action latency, observation noise, time limits and autoresets.
+
+Per environment it reproduces exactly what ``simreal.make(env_id, dr=spec,
+width=w)`` does for one env: the same sampler and seeds for the randomized
+parameters (so env ``i`` reset with seed ``s`` draws what a single env reset
+with ``s`` draws), the same initial-state distribution (the single env's own
+``reset_model`` runs on a template env and its state is copied in), the same
+action delay and sensor noise streams. ``tests/test_vector_env.py`` checks the
+trajectories against N single envs across autoresets.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import mujoco.batch
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+from numpy.typing import NDArray
+
+from simreal.parameters.binding import OptionParam, model_array
+from simreal.randomization import DRSpec
+from simreal.vector.batched_task import NotBatchable, batched_task_for
+
+# Must match the single-env wrappers' streams so that seeds give the same draws.
+from simreal.wrappers.domain_randomization import _STREAM as _DR_STREAM
+from simreal.wrappers.domain_randomization import DomainRandomization
+from simreal.wrappers.latency import _split_delay
+from simreal.wrappers.noise import _OBSERVATION_NOISE_STREAM
+
+# Effects the batched env reproduces natively; a spec with any other effect
+# term (observation latency, action noise, pushes) runs on the fallback path.
+NATIVE_EFFECTS = {"latency.action", "noise.observation", "bias.observation"}
+
+
+def _state_fields(model: mujoco.MjModel, data: mujoco.MjData) -> list[str]:
+    """The MjData state fields of this model that have any entries."""
+    return [f for f in mujoco.batch._STATE_FIELDS if np.size(getattr(data, f)) > 0]  # noqa: SLF001
+
+
+def _find_dr(env: gym.Env) -> DomainRandomization | None:
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, DomainRandomization):
+            return env
+        env = env.env
+    return None
+
+
+class BatchedVectorEnv(VectorEnv):
+    """N simulations of one task with per-simulation randomized physics.
+
+    Autoreset follows Gymnasium's ``SAME_STEP`` mode: an env whose episode ends
+    is reset within the same ``step``; the last observation and info of the
+    ended episode are in ``infos["final_obs"]`` and ``infos["final_info"]``
+    (masks ``infos["_final_obs"]``, ``infos["_final_info"]``).
+
+    ``infos`` holds, per env: the reward terms (``reward_<name>``),
+    ``is_success``, ``diverged`` (a simulation whose state became non-finite or
+    whose solver failed: it is truncated and reset, the others go on), and
+    ``dr``: ``{param_id: (N, ...) values in effect}``.
+
+    Args:
+        env_id: A simreal state task or a supported Gymnasium MuJoCo env
+            (``HalfCheetah-v5``).
+        n_envs: Number of simulations (>= 1).
+        dr: Domain-randomization spec (``"default"``, a path, a dict, a
+            :class:`DRSpec`) or ``None``.
+        width: Global width (default: the spec's).
+        n_threads: Threads of the batch (default: all cores); more than the
+            machine has are clamped to the core count.
+        **env_kwargs: Passed to ``gymnasium.make``.
+
+    Raises:
+        ValueError: For ``n_envs < 1`` or ``n_threads < 1``.
+        NotBatchable: If the env or spec needs the fallback path.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}  # noqa: RUF012
+
+    def __init__(
+        self,
+        env_id: str,
+        n_envs: int,
+        dr: DRSpec | dict | str | Path | None = None,
+        width: float | None = None,
+        n_threads: int | None = None,
+        **env_kwargs: Any,  # noqa: ANN401
+    ) -> None:
+        from simreal.factory import make
+
+        if isinstance(n_envs, bool) or not isinstance(n_envs, (int, np.integer)) or n_envs < 1:
+            raise ValueError(f"n_envs must be an integer >= 1, got {n_envs!r}.")
+        cores = os.cpu_count() or 1
+        if n_threads is None:
+            n_threads = cores
+        if (
+            isinstance(n_threads, bool)
+            or not isinstance(n_threads, (int, np.integer))
+            or n_threads < 1
+        ):
+            raise ValueError(f"n_threads must be an integer >= 1, got {n_threads!r}.")
+        self.n_threads = min(int(n_threads), cores)
+        self.num_envs = int(n_envs)
+        self.template = make(env_id, dr=dr, width=width, **env_kwargs)
+        self.base = self.template.unwrapped
+        self.task = batched_task_for(self.template)
+        self.dr = _find_dr(self.template)
+        self.bound = self.dr.bound if self.dr is not None else None
+        if self.bound is not None:
+            unsupported = {
+                t.id for t in self.bound.terms if t.term.param.kind == "effect"
+            } - NATIVE_EFFECTS
+            if unsupported:
+                raise NotBatchable(
+                    f"effect terms {sorted(unsupported)} run only on the fallback path."
+                )
+        self.spec = self.template.spec
+        self.max_episode_steps = self.spec.max_episode_steps if self.spec is not None else None
+        self.single_observation_space = self.template.observation_space
+        self.single_action_space = self.template.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.render_mode = None
+        self.frame_skip = int(self.base.frame_skip)
+
+        # The batch runs on a private copy of the nominal model.
+        self.model = copy.copy(self.base.model)
+        self.batch = mujoco.batch.Batch(
+            self.model, self.num_envs, nthread=self.n_threads, persistent=True
+        )
+        self._state_names = _state_fields(self.base.model, self.base.data)
+        self._state = {name: self.batch.bind(name) for name in self._state_names}
+        self._ctrl = self.batch.bind("ctrl")
+        self._fields = {name: self.batch.bind(name) for name in self.task.fields}
+        self._expanded: dict[str, NDArray] = {}
+        self._option_params: list[OptionParam] = []
+        if self.bound is not None:
+            for name in self.bound._groups:  # noqa: SLF001
+                self._expanded[name] = self.batch.expand(name)
+            for bound_term, _ in self.bound._special:  # noqa: SLF001
+                param = bound_term.param
+                if isinstance(param, OptionParam):
+                    self._expanded[f"opt.{param.attribute}"] = self.batch.expand(
+                        f"opt.{param.attribute}"
+                    )
+                elif bound_term.term.param.kind != "effect":
+                    raise NotBatchable(f"{bound_term.id} cannot be set per simulation in a batch.")
+
+        n = self.num_envs
+        self._dr_rngs = [np.random.default_rng() for _ in range(n)]
+        self._env_rngs = [seeding.np_random()[0] for _ in range(n)]
+        self._noise_rngs = [np.random.default_rng() for _ in range(n)]
+        size = self.bound.size if self.bound is not None else 0
+        self._values = np.zeros((n, size))
+        self._sampled_once = np.zeros(n, bool)
+        self._dr_steps = np.zeros(n, np.int64)
+        self._elapsed = np.zeros(n, np.int64)
+        self._obs_shape = self.single_observation_space.shape
+        self._obs_dtype = self.single_observation_space.dtype
+        self._bias = np.zeros((n, *self._obs_shape))
+        self._white_std = np.zeros(n)
+        nu = self.single_action_space.shape[0]
+        self._delay_steps = np.zeros(n, np.int64)
+        self._delay_fraction = np.zeros(n)
+        self._commands = np.zeros((n, 2, nu))
+        self._has_delay = self.bound is not None and "latency.action" in self.bound.slices
+        self._has_noise = self.bound is not None and bool(
+            {"noise.observation", "bias.observation"} & set(self.bound.slices)
+        )
+        self._obs = np.zeros((n, *self._obs_shape), dtype=self._obs_dtype)
+        self._periodic = []
+        self._every_reset = None
+        if self.bound is not None:
+            self._periodic = [
+                (t.term.every_steps, self.bound.mask({t.id}))
+                for t in self.bound.terms
+                if t.term.schedule == "every_steps"
+            ]
+            self._every_reset = self.bound.mask(
+                {t.id for t in self.bound.terms if t.term.schedule != "once"}
+            )
+        self._needs_reset = True
+
+    # ------------------------------------------------------------------ parameters
+    def _write_parameters(self, i: int, vector: NDArray, mask: NDArray | None) -> None:
+        """Apply env ``i``'s parameter vector on the template model, then copy to sim ``i``."""
+        bound = self.bound
+        full = self._values[i] if mask is not None else vector
+        if mask is not None:
+            full = np.where(mask, vector, self._values[i])
+        applied = bound.apply_vector(full)
+        self._values[i] = applied
+        for name, expanded in self._expanded.items():
+            source = model_array(self.base.model, name)
+            expanded[i] = source
+        if bound._any_dynamics:  # noqa: SLF001
+            self.batch.set_const([i])
+        if self._has_delay:
+            delay = float(applied[bound.slices["latency.action"]][0])
+            self._pending_delay = delay
+        if self._has_noise:
+            sl = bound.slices.get("noise.observation")
+            self._white_std[i] = float(applied[sl][0]) if sl is not None else 0.0
+
+    def _sample_for_reset(self, i: int) -> None:
+        vector = self.bound.sample_vector(self._dr_rngs[i], self.dr.width)
+        mask = None if not self._sampled_once[i] else self._every_reset
+        self._sampled_once[i] = True
+        self._write_parameters(i, vector, mask)
+
+    # ------------------------------------------------------------------ reset
+    def _reset_one(self, i: int, seed: int | None) -> NDArray:
+        if seed is not None:
+            self._dr_rngs[i] = np.random.default_rng([seed, _DR_STREAM])
+            self._env_rngs[i] = seeding.np_random(seed)[0]
+            self._noise_rngs[i] = np.random.default_rng([seed, _OBSERVATION_NOISE_STREAM])
+        if self.bound is not None:
+            self._sample_for_reset(i)
+        self._dr_steps[i] = 0
+        self._elapsed[i] = 0
+        # The single env's own reset, on the template, with env i's generator.
+        base = self.base
+        base._np_random = self._env_rngs[i]  # noqa: SLF001
+        mujoco.mj_resetData(base.model, base.data)
+        obs = np.asarray(base.reset_model(), dtype=np.float64)
+        self._env_rngs[i] = base.np_random
+        self.batch.reset([i], stage=mujoco.mjtStage.mjSTAGE_NONE)
+        for name, bound_field in self._state.items():
+            bound_field[i] = np.reshape(getattr(base.data, name), np.shape(bound_field[i]))
+        self.batch.forward([i])
+        if self._has_delay:
+            hold = np.array(base.data.ctrl, dtype=np.float64)
+            steps, fraction = _split_delay(self._pending_delay, base.dt)
+            self._delay_steps[i], self._delay_fraction[i] = steps, fraction
+            if self._commands.shape[1] < steps + 2:
+                grown = np.zeros((self.num_envs, steps + 2, self._commands.shape[2]))
+                grown[:, -self._commands.shape[1] :] = self._commands
+                self._commands = grown
+            self._commands[i] = hold
+        if self._has_noise:
+            rng = self._noise_rngs[i]
+            sl = self.bound.slices.get("bias.observation")
+            bias_std = float(self._values[i][sl][0]) if sl is not None else 0.0
+            self._bias[i] = rng.normal(0.0, 1.0, size=self._obs_shape) * bias_std
+            obs = (
+                obs
+                + self._bias[i]
+                + rng.normal(0.0, 1.0, size=self._obs_shape) * self._white_std[i]
+            )
+        return obs
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray, dict[str, Any]]:
+        """Reset every env; ``seed=s`` seeds env ``i`` with ``s + i`` (or give a list)."""
+        if seed is None or isinstance(seed, (int, np.integer)):
+            seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"seed list must have {self.num_envs} entries, got {len(seeds)}.")
+        for i, s in enumerate(seeds):
+            self._obs[i] = self._reset_one(i, s)
+        self._needs_reset = False
+        return self._obs.copy(), self._infos()
+
+    # ------------------------------------------------------------------ step
+    def _applied_actions(self, actions: NDArray) -> NDArray:
+        if not self._has_delay:
+            return actions
+        self._commands[:, :-1] = self._commands[:, 1:]
+        self._commands[:, -1] = actions
+        rows = np.arange(self.num_envs)
+        depth = self._commands.shape[1]
+        newer = self._commands[rows, depth - 1 - self._delay_steps]
+        older = self._commands[rows, depth - 2 - self._delay_steps]
+        f = self._delay_fraction[:, None]
+        return np.where(f == 0.0, newer, (1.0 - f) * newer + f * older)
+
+    def step(self, actions: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray, dict[str, Any]]:
+        """Step all N simulations; ended episodes are reset in the same call."""
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step().")
+        actions = np.asarray(actions, dtype=np.float64)
+        expected = (self.num_envs, *self.single_action_space.shape)
+        if actions.shape != expected:
+            raise ValueError(f"actions must have shape {expected}, got {actions.shape}.")
+        if not np.all(np.isfinite(actions)):
+            bad = sorted(set(np.nonzero(~np.isfinite(actions))[0].tolist()))
+            raise ValueError(
+                f"actions of envs {bad} are not finite (NaN or inf); fix the policy's output."
+            )
+        applied = self._applied_actions(actions)
+        before = self.task.before_step(self._fields)
+        self._ctrl[:] = applied
+        self.batch.step(nstep=self.frame_skip)
+        d = self._fields
+        obs = self.task.observe(d)
+        terms = self.task.reward_terms(d, applied, before)
+        rewards = np.sum(list(terms.values()), axis=0)
+        success = self.task.success(d)
+        terminated = self.task.terminated(d)
+        extra = self.task.extra_info(d, before)
+        diverged = ~np.all(np.isfinite(obs.reshape(self.num_envs, -1)), axis=1)
+        diverged |= ~np.isfinite(rewards)
+        self._elapsed += 1
+        truncated = diverged.copy()
+        if self.max_episode_steps is not None:
+            truncated |= self._elapsed >= self.max_episode_steps
+        if self._has_noise:
+            for i in range(self.num_envs):
+                white = self._noise_rngs[i].normal(0.0, 1.0, size=self._obs_shape)
+                obs[i] = obs[i] + self._bias[i] + white * self._white_std[i]
+        if self._periodic:
+            self._dr_steps += 1
+            for i in range(self.num_envs):
+                due = [mask for every, mask in self._periodic if self._dr_steps[i] % every == 0]
+                if due:
+                    vector = self.bound.sample_vector(self._dr_rngs[i], self.dr.width)
+                    self._write_parameters(i, vector, np.logical_or.reduce(due))
+        infos: dict[str, Any] = {f"reward_{k}": v for k, v in terms.items()}
+        infos.update(extra)
+        infos["is_success"] = success
+        infos["diverged"] = diverged
+        if self.bound is not None:
+            infos["dr"] = self._dr_info()
+        done = terminated | truncated
+        self._obs = obs.astype(self._obs_dtype, copy=False)
+        if done.any():
+            final_obs = np.empty(self.num_envs, dtype=object)
+            final_info = np.empty(self.num_envs, dtype=object)
+            for i in np.flatnonzero(done):
+                final_obs[i] = self._obs[i].copy()
+                final_info[i] = {k: _row(v, i) for k, v in infos.items()}
+                self._obs[i] = self._reset_one(i, None)
+            infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
+            infos["final_info"], infos["_final_info"] = final_info, done.copy()
+            if self.bound is not None:
+                infos["dr"] = self._dr_info()
+        return self._obs.copy(), rewards, terminated, truncated, infos
+
+    def _dr_info(self) -> dict[str, NDArray]:
+        return {k: self._values[:, sl].squeeze(1) if sl.stop - sl.start == 1 else self._values[:, sl].copy()
+                for k, sl in self.bound.slices.items()}  # fmt: skip
+
+    def _infos(self) -> dict[str, Any]:
+        infos: dict[str, Any] = {}
+        if self.bound is not None:
+            infos["dr"] = self._dr_info()
+        return infos
+
+    def close_extras(self, **kwargs: Any) -> None:  # noqa: ANN401
+        """Close the template env."""
+        self.template.close()
+
+
+def _row(value: Any, i: int) -> Any:  # noqa: ANN401
+    if isinstance(value, dict):
+        return {k: _row(v, i) for k, v in value.items()}
+    return value[i]
