@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from simreal.parameters.binding import OptionParam, model_array
 from simreal.randomization import DRSpec
-from simreal.vector.batched_task import NotBatchable, batched_task_for
+from simreal.vector.batched_task import NotBatchableError, batched_task_for
 
 # Must match the single-env wrappers' streams so that seeds give the same draws.
 from simreal.wrappers.domain_randomization import _STREAM as _DR_STREAM
@@ -85,7 +85,7 @@ class BatchedVectorEnv(VectorEnv):
 
     Raises:
         ValueError: For ``n_envs < 1`` or ``n_threads < 1``.
-        NotBatchable: If the env or spec needs the fallback path.
+        NotBatchableError: If the env or spec needs the fallback path.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}  # noqa: RUF012
@@ -124,7 +124,7 @@ class BatchedVectorEnv(VectorEnv):
                 t.id for t in self.bound.terms if t.term.param.kind == "effect"
             } - NATIVE_EFFECTS
             if unsupported:
-                raise NotBatchable(
+                raise NotBatchableError(
                     f"effect terms {sorted(unsupported)} run only on the fallback path."
                 )
         self.spec = self.template.spec
@@ -157,7 +157,9 @@ class BatchedVectorEnv(VectorEnv):
                         f"opt.{param.attribute}"
                     )
                 elif bound_term.term.param.kind != "effect":
-                    raise NotBatchable(f"{bound_term.id} cannot be set per simulation in a batch.")
+                    raise NotBatchableError(
+                        f"{bound_term.id} cannot be set per simulation in a batch."
+                    )
 
         n = self.num_envs
         self._dr_rngs = [np.random.default_rng() for _ in range(n)]
@@ -353,8 +355,11 @@ class BatchedVectorEnv(VectorEnv):
         return self._obs.copy(), rewards, terminated, truncated, infos
 
     def _dr_info(self) -> dict[str, NDArray]:
-        return {k: self._values[:, sl].squeeze(1) if sl.stop - sl.start == 1 else self._values[:, sl].copy()
-                for k, sl in self.bound.slices.items()}  # fmt: skip
+        values = self._values
+        return {
+            k: values[:, sl.start] if sl.stop - sl.start == 1 else values[:, sl].copy()
+            for k, sl in self.bound.slices.items()
+        }
 
     def _infos(self) -> dict[str, Any]:
         infos: dict[str, Any] = {}

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 Arrays = dict[str, NDArray[np.float64]]
 
 
-class NotBatchable(Exception):
+class NotBatchableError(Exception):
     """The env cannot be stepped by the batched vector env (e.g. image observations)."""
 
 
@@ -80,17 +80,19 @@ def batched_task_for(env: gym.Env) -> BatchedTask:
     """Build the adapter of an env (its ``unwrapped`` class decides).
 
     Raises:
-        NotBatchable: If no adapter exists or the env observes images.
+        NotBatchableError: If no adapter exists or the env observes images.
     """
     import simreal.envs.batched  # noqa: F401  (registers simreal's adapters)
     import simreal.vector.gymnasium_tasks  # noqa: F401  (and Gymnasium's)
 
     base = env.unwrapped
     if getattr(base, "obs_type", "state") != "state":
-        raise NotBatchable(f"{type(base).__name__} observes images, which the batch cannot render.")
+        raise NotBatchableError(
+            f"{type(base).__name__} observes images, which the batch cannot render."
+        )
     adapter = _ADAPTERS.get(type(base))
     if adapter is None:
-        raise NotBatchable(f"no batched adapter for {type(base).__name__}.")
+        raise NotBatchableError(f"no batched adapter for {type(base).__name__}.")
     return adapter(base)
 
 
