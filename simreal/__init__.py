@@ -27,3 +27,10 @@ def make(env_id: str, dr: object = None, width: float | None = None, **kwargs: o
     from simreal.factory import make as _make
 
     return _make(env_id, dr=dr, width=width, **kwargs)
+
+
+def make_vec(env_id: str, n_envs: int = 8, **kwargs: object) -> object:
+    """Build N randomized envs stepped together; see :func:`simreal.vector.make_vec.make_vec`."""
+    from simreal.vector.make_vec import make_vec as _make_vec
+
+    return _make_vec(env_id, n_envs, **kwargs)

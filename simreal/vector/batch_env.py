@@ -41,6 +41,13 @@ from simreal.wrappers.domain_randomization import DomainRandomization
 from simreal.wrappers.latency import _split_delay
 from simreal.wrappers.noise import _OBSERVATION_NOISE_STREAM
 
+# MuJoCo's instability warnings: when one fires, MuJoCo has reset that simulation.
+_DIVERGENCE_WARNINGS = [
+    int(getattr(mujoco.mjtWarning, name))
+    for name in ("mjWARN_BADQPOS", "mjWARN_BADQVEL", "mjWARN_BADQACC", "mjWARN_BADCTRL")
+    if hasattr(mujoco.mjtWarning, name)
+]
+
 # Effects the batched env reproduces natively; a spec with any other effect
 # term (observation latency, action noise, pushes) runs on the fallback path.
 NATIVE_EFFECTS = {"latency.action", "noise.observation", "bias.observation"}
@@ -194,7 +201,10 @@ class BatchedVectorEnv(VectorEnv):
             self._every_reset = self.bound.mask(
                 {t.id for t in self.bound.terms if t.term.schedule != "once"}
             )
+        self._warnings = np.zeros(n, np.int64)
         self._needs_reset = True
+        self._all_true = np.ones(n, bool)
+        self._all_true.flags.writeable = False
 
     # ------------------------------------------------------------------ parameters
     def _write_parameters(self, i: int, vector: NDArray, mask: NDArray | None) -> None:
@@ -243,6 +253,7 @@ class BatchedVectorEnv(VectorEnv):
         for name, bound_field in self._state.items():
             bound_field[i] = np.reshape(getattr(base.data, name), np.shape(bound_field[i]))
         self.batch.forward([i])
+        self._warnings[i] = self._warning_counts()[i]
         if self._has_delay:
             hold = np.array(base.data.ctrl, dtype=np.float64)
             steps, fraction = _split_delay(self._pending_delay, base.dt)
@@ -316,7 +327,10 @@ class BatchedVectorEnv(VectorEnv):
         success = self.task.success(d)
         terminated = self.task.terminated(d)
         extra = self.task.extra_info(d, before)
-        diverged = ~np.all(np.isfinite(obs.reshape(self.num_envs, -1)), axis=1)
+        counts = self._warning_counts()
+        diverged = counts > self._warnings
+        self._warnings = counts
+        diverged |= ~np.all(np.isfinite(obs.reshape(self.num_envs, -1)), axis=1)
         diverged |= ~np.isfinite(rewards)
         self._elapsed += 1
         truncated = diverged.copy()
@@ -342,22 +356,28 @@ class BatchedVectorEnv(VectorEnv):
         done = terminated | truncated
         self._obs = obs.astype(self._obs_dtype, copy=False)
         if done.any():
+            # Gymnasium's SAME_STEP layout: final_obs an object array, final_info the
+            # ended episodes' infos as a dict of arrays, each with a "_<key>" mask.
             final_obs = np.empty(self.num_envs, dtype=object)
-            final_info = np.empty(self.num_envs, dtype=object)
             for i in np.flatnonzero(done):
                 final_obs[i] = self._obs[i].copy()
-                final_info[i] = {k: _row(v, i) for k, v in infos.items()}
                 self._obs[i] = self._reset_one(i, None)
+            infos["final_info"] = _with_masks(dict(infos), done)
             infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
-            infos["final_info"], infos["_final_info"] = final_info, done.copy()
+            infos["_final_info"] = done.copy()
             if self.bound is not None:
                 infos["dr"] = self._dr_info()
+        infos = _with_masks(infos, self._all_true)
         return self._obs.copy(), rewards, terminated, truncated, infos
+
+    def _warning_counts(self) -> NDArray[np.int64]:
+        """Per simulation, how often MuJoCo flagged it unstable (and reset it)."""
+        return np.asarray(self.batch.warning)[:, _DIVERGENCE_WARNINGS, 1].sum(axis=1)
 
     def _dr_info(self) -> dict[str, NDArray]:
         values = self._values
         return {
-            k: values[:, sl.start] if sl.stop - sl.start == 1 else values[:, sl].copy()
+            k: values[:, sl.start].copy() if sl.stop - sl.start == 1 else values[:, sl].copy()
             for k, sl in self.bound.slices.items()
         }
 
@@ -365,14 +385,20 @@ class BatchedVectorEnv(VectorEnv):
         infos: dict[str, Any] = {}
         if self.bound is not None:
             infos["dr"] = self._dr_info()
-        return infos
+        return _with_masks(infos, self._all_true)
 
     def close_extras(self, **kwargs: Any) -> None:  # noqa: ANN401
         """Close the template env."""
         self.template.close()
 
 
-def _row(value: Any, i: int) -> Any:  # noqa: ANN401
-    if isinstance(value, dict):
-        return {k: _row(v, i) for k, v in value.items()}
-    return value[i]
+def _with_masks(infos: dict[str, Any], mask: NDArray[np.bool_]) -> dict[str, Any]:
+    """Add Gymnasium's ``_<key>`` masks to a vector info dict (nested dicts too)."""
+    out: dict[str, Any] = {}
+    for key, value in infos.items():
+        if key.startswith("_"):
+            out[key] = value
+            continue
+        out[key] = _with_masks(value, mask) if isinstance(value, dict) else value
+        out.setdefault(f"_{key}", mask)
+    return out
