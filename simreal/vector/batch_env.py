@@ -180,6 +180,13 @@ class BatchedVectorEnv(VectorEnv):
         self._obs_shape = self.single_observation_space.shape
         self._obs_dtype = self.single_observation_space.dtype
         self._bias = np.zeros((n, *self._obs_shape))
+        # Each env's sensor-noise stream is drawn ahead in blocks: a Generator's
+        # standard normals come out the same in one call of K rows as in K calls,
+        # and every draw of ObservationNoise is a standard-normal row of the
+        # observation's shape, so serving rows from the block reproduces it exactly.
+        self._noise_block = 64
+        self._noise_rows = np.zeros((n, self._noise_block, *self._obs_shape))
+        self._noise_next = np.full(n, self._noise_block)
         self._white_std = np.zeros(n)
         nu = self.single_action_space.shape[0]
         self._delay_steps = np.zeros(n, np.int64)
@@ -233,12 +240,24 @@ class BatchedVectorEnv(VectorEnv):
         self._sampled_once[i] = True
         self._write_parameters(i, vector, mask)
 
+    def _refill_noise(self, i: int) -> None:
+        self._noise_rows[i] = self._noise_rngs[i].standard_normal(self._noise_rows.shape[1:])
+        self._noise_next[i] = 0
+
+    def _noise_row(self, i: int) -> NDArray:
+        if self._noise_next[i] >= self._noise_block:
+            self._refill_noise(i)
+        row = self._noise_rows[i, self._noise_next[i]]
+        self._noise_next[i] += 1
+        return row
+
     # ------------------------------------------------------------------ reset
     def _reset_one(self, i: int, seed: int | None) -> NDArray:
         if seed is not None:
             self._dr_rngs[i] = np.random.default_rng([seed, _DR_STREAM])
             self._env_rngs[i] = seeding.np_random(seed)[0]
             self._noise_rngs[i] = np.random.default_rng([seed, _OBSERVATION_NOISE_STREAM])
+            self._noise_next[i] = self._noise_block
         if self.bound is not None:
             self._sample_for_reset(i)
         self._dr_steps[i] = 0
@@ -264,15 +283,10 @@ class BatchedVectorEnv(VectorEnv):
                 self._commands = grown
             self._commands[i] = hold
         if self._has_noise:
-            rng = self._noise_rngs[i]
             sl = self.bound.slices.get("bias.observation")
             bias_std = float(self._values[i][sl][0]) if sl is not None else 0.0
-            self._bias[i] = rng.normal(0.0, 1.0, size=self._obs_shape) * bias_std
-            obs = (
-                obs
-                + self._bias[i]
-                + rng.normal(0.0, 1.0, size=self._obs_shape) * self._white_std[i]
-            )
+            self._bias[i] = self._noise_row(i) * bias_std
+            obs = obs + self._bias[i] + self._noise_row(i) * self._white_std[i]
         return obs
 
     def reset(
@@ -337,9 +351,12 @@ class BatchedVectorEnv(VectorEnv):
         if self.max_episode_steps is not None:
             truncated |= self._elapsed >= self.max_episode_steps
         if self._has_noise:
-            for i in range(self.num_envs):
-                white = self._noise_rngs[i].normal(0.0, 1.0, size=self._obs_shape)
-                obs[i] = obs[i] + self._bias[i] + white * self._white_std[i]
+            for i in np.flatnonzero(self._noise_next >= self._noise_block):
+                self._refill_noise(i)
+            rows = self._noise_rows[np.arange(self.num_envs), self._noise_next]
+            self._noise_next += 1
+            white_std = self._white_std.reshape(-1, *([1] * len(self._obs_shape)))
+            obs = obs + self._bias + rows * white_std
         if self._periodic:
             self._dr_steps += 1
             for i in range(self.num_envs):
