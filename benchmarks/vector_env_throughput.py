@@ -37,12 +37,20 @@ from simreal.vector.sb3 import SB3VecEnv
 CHEETAH_SPEC = {
     "terms": [
         {"param": p, "op": "scale", "distribution": "uniform", "low": 0.8, "high": 1.2}
-        for p in ("body[torso].mass", "body[bthigh].mass", "body[fthigh].mass",
-                  "geom[floor].friction_sliding", "joint[bthigh].damping", "actuator[bthigh].gear")
+        for p in (
+            "body[torso].mass",
+            "body[bthigh].mass",
+            "body[fthigh].mass",
+            "geom[floor].friction_sliding",
+            "joint[bthigh].damping",
+            "actuator[bthigh].gear",
+        )
     ]
-    + [{"param": "latency.action", "op": "set", "distribution": "uniform", "low": 0.0, "high": 0.03},
-       {"param": "bias.observation", "op": "set", "distribution": "uniform", "low": 0.0, "high": 0.01}]
-}  # fmt: skip
+    + [
+        {"param": p, "op": "set", "distribution": "uniform", "low": 0.0, "high": 0.01}
+        for p in ("latency.action", "bias.observation")
+    ]
+}
 CASES = {"simreal/Push-v0": "default", "HalfCheetah-v5": CHEETAH_SPEC}
 SIZES = (1, 8, 64, 256)
 
@@ -93,14 +101,21 @@ def ppo_steps_per_second(env, total: int) -> float:  # noqa: ANN001
     return total / (time.perf_counter() - start)
 
 
+def single_envs(env_id: str, spec: object, n: int) -> list:
+    """Factories of n single randomized envs."""
+    return [lambda: simreal.make(env_id, dr=spec) for _ in range(n)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env-steps", type=int, default=20_000, help="env-steps per measurement")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    header = f"{'env':16} {'N':>4} {'(a) raw':>9} {'(b) simreal':>11} {'Sync':>8} {'Subproc':>8} " \
-             f"{'b/a':>5} {'b/Sync':>6} {'b/Subproc':>9}"  # fmt: skip
+    header = (
+        f"{'env':16} {'N':>4} {'(a) raw':>9} {'(b) simreal':>11} {'Sync':>8} {'Subproc':>8} "
+        f"{'b/a':>5} {'b/Sync':>6} {'b/Subproc':>9}"
+    )
     print(f"env-steps per second, {args.threads} threads\n{header}")
     for env_id, spec in CASES.items():
         for n in SIZES:
@@ -109,28 +124,30 @@ def main() -> None:
                 BatchedVectorEnv(env_id, n, dr=spec, n_threads=args.threads), n, args.env_steps
             )
             sync = run_vector(
-                SyncVectorEnv([lambda: simreal.make(env_id, dr=spec) for _ in range(n)],
-                              autoreset_mode=AutoresetMode.SAME_STEP),
-                n, args.env_steps,
-            )  # fmt: skip
+                SyncVectorEnv(single_envs(env_id, spec, n), autoreset_mode=AutoresetMode.SAME_STEP),
+                n,
+                args.env_steps,
+            )
             sub = float("nan")
             if n <= 64:
-                procs = SubprocVecEnv([lambda: simreal.make(env_id, dr=spec) for _ in range(n)],
-                                      start_method="fork")  # fmt: skip
+                procs = SubprocVecEnv(single_envs(env_id, spec, n), start_method="fork")
                 sub = run_sb3(procs, n, args.env_steps)
                 procs.close()
             name = env_id.removeprefix("simreal/")
-            print(f"{name:16} {n:4d} {a:9,.0f} {b:11,.0f} {sync:8,.0f} {sub:8,.0f} "
-                  f"{b / a:5.2f} {b / sync:6.2f} {b / sub:9.2f}", flush=True)  # fmt: skip
+            print(
+                f"{name:16} {n:4d} {a:9,.0f} {b:11,.0f} {sync:8,.0f} {sub:8,.0f} "
+                f"{b / a:5.2f} {b / sync:6.2f} {b / sub:9.2f}",
+                flush=True,
+            )
     print("\nPPO training steps per second at N = 64")
     for env_id, spec in CASES.items():
         total = 64 * 32 * 4
         batched = ppo_steps_per_second(simreal.make_vec(env_id, 64, dr=spec), total)
-        sync = SyncVectorEnv([lambda: simreal.make(env_id, dr=spec) for _ in range(64)],
-                             autoreset_mode=AutoresetMode.SAME_STEP)  # fmt: skip
+        sync = SyncVectorEnv(single_envs(env_id, spec, 64), autoreset_mode=AutoresetMode.SAME_STEP)
         synced = ppo_steps_per_second(SB3VecEnv(sync), total)
         print(
-            f"{env_id:16} batched {batched:8,.0f}   SyncVectorEnv {synced:8,.0f}   ratio {batched / synced:5.2f}"
+            f"{env_id:16} batched {batched:8,.0f}   SyncVectorEnv {synced:8,.0f}   "
+            f"ratio {batched / synced:5.2f}"
         )
 
 
