@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("demo_output"), help="output folder (default: demo_output)"
     )
 
+    from simreal.sysid.commands import add_parsers as add_sysid_parsers
+
+    add_sysid_parsers(commands)
+
     commands.add_parser(
         "tasks",
         help="list the registered tasks and their real proxies",
@@ -73,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
         "id of its real proxy.",
     )
     return parser
+
+
+def commands_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The sub-parser of one command (so that its errors print its usage)."""
+    for action in parser._actions:  # noqa: SLF001
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return action.choices[name]
+    return parser  # pragma: no cover
 
 
 def _version() -> str:
@@ -127,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tasks":
         return _run_tasks()
+    if args.command in ("record", "sysid"):
+        from simreal.sysid.commands import run_record, run_sysid
+
+        runner = run_record if args.command == "record" else run_sysid
+        return runner(args, commands_parser(parser, args.command))
     if args.command == "demo":
         from simreal.envs.registry import task_ids
 

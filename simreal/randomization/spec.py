@@ -183,7 +183,8 @@ def parse_spec(data: Any, source: str = "<dict>") -> DRSpec:  # noqa: ANN401
     """
     if not isinstance(data, dict):
         raise SpecError("a spec must be a mapping with a 'terms' list (and optionally 'width').")
-    unknown = set(data) - {"width", "terms"}
+    # "sysid" holds a fit's record (values, errors) in fit.yaml files; it does not randomize.
+    unknown = set(data) - {"width", "terms", "sysid"}
     if unknown:
         raise SpecError(f"unknown top-level key(s) {sorted(unknown)}; use 'width' and 'terms'.")
     width = _number(data.get("width", 1.0), "width")

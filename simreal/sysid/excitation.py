@@ -145,3 +145,48 @@ def record(
         {n: v[:, j] for j, n in enumerate(names)},
         source="<recorded>",
     )
+
+
+def record_env(
+    env: object, commands: NDArray[np.float64], seed: int = 0, noise: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> Recording:  # fmt: skip
+    """Drive a Gymnasium MuJoCo env (e.g. a real proxy) with commands and log its joints.
+
+    One command per env step; the env's own plant (latency, integrator,
+    parameters) acts on it. Joint positions and velocities are read from the
+    env's MuJoCo data after each step (the recording's time is the start of each
+    step), with ``noise`` as a fraction of each signal's range added on top.
+    """
+    base = env.unwrapped
+    model, data = base.model, base.data
+    names = [
+        n
+        for n in element_names(model, "joint")
+        if int(model.jnt_type[model.joint(n).id]) in _ONE_DOF
+    ]
+    qadr = [model.joint(n).qposadr[0] for n in names]
+    vadr = [model.joint(n).dofadr[0] for n in names]
+    env.reset(seed=seed)
+    low, high = env.action_space.low, env.action_space.high
+    commands = np.clip(commands, low, high)
+    q = np.empty((commands.shape[0], len(names)))
+    v = np.empty_like(q)
+    for i, command in enumerate(commands):
+        q[i], v[i] = data.qpos[qadr], data.qvel[vadr]
+        _, _, terminated, truncated, _ = env.step(command.astype(np.float32))
+        if terminated:
+            commands = commands[: i + 1]
+            q, v = q[: i + 1], v[: i + 1]
+            break
+    if noise > 0:
+        rng = rng or np.random.default_rng(seed)
+        q = q + rng.normal(size=q.shape) * noise * np.ptp(q, axis=0)
+        v = v + rng.normal(size=v.shape) * noise * np.ptp(v, axis=0)
+    time = np.arange(commands.shape[0]) * float(base.dt)
+    actuators = element_names(model, "actuator")
+    return Recording(
+        time, {a: commands[:, i] for i, a in enumerate(actuators)},
+        {n: q[:, j] for j, n in enumerate(names)}, {n: v[:, j] for j, n in enumerate(names)},
+        source=str(getattr(env.spec, "id", "env")),
+    )  # fmt: skip

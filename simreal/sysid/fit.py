@@ -56,6 +56,8 @@ class FitResult:
         warnings: Identifiability and bound warnings, one sentence each.
         seconds: Wall time of the fit.
         evaluations: Residual evaluations.
+        traces: Per recording, ``time``, ``measured``, ``before`` and ``after``
+            joint positions ``(T, m)`` and the ``joints`` names, for plots.
     """
 
     params: list[FitParam]
@@ -68,6 +70,7 @@ class FitResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     evaluations: int = 0
+    traces: list[dict] = field(default_factory=list)
 
     @property
     def ci95(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -237,10 +240,36 @@ def fit(
                 f"rms {rms_before:.3g} -> {rms_after:.3g} in {result.nfev} evaluations; {shown}"
             )
     std_errors, correlation, notes = _uncertainty(objective, x, result.fun, theta, problem.params)
+    traces = _traces(objective, objective.initial_x(problem.start), x)
     return FitResult(
         list(problem.params), theta, std_errors, correlation, problem.start.copy(),
-        rms_before, rms_after, notes, time.perf_counter() - started, evaluations,
+        rms_before, rms_after, notes, time.perf_counter() - started, evaluations, traces,
     )  # fmt: skip
+
+
+def _traces(objective: _Objective, x_before: NDArray, x_after: NDArray) -> list[dict]:
+    """Measured and simulated positions per recording, before and after the fit."""
+    problem = objective.problem
+    simulated = {}
+    for label, x in (("before", x_before), ("after", x_after)):
+        values, states, delay = objective._split(x)  # noqa: SLF001
+        m = objective.m
+        jobs = [
+            (k, values, states[k, :m], states[k, m:], delay) for k in range(len(objective.segments))
+        ]
+        simulated[label] = objective.replayer.simulate(jobs)
+    traces = []
+    for r, rec in enumerate(problem.recordings):
+        trace = {"time": rec.time, "measured": problem.measured(rec), "joints": problem.joint_names,
+                 "source": rec.source}  # fmt: skip
+        for label, sims in simulated.items():
+            out = np.full_like(trace["measured"], np.nan)
+            for k, seg in enumerate(objective.segments):
+                if seg.recording == r:
+                    out[seg.samples] = sims[k][0]
+            trace[label] = out
+        traces.append(trace)
+    return traces
 
 
 def _degeneracies(jac: NDArray, n_params: int, params: list[FitParam]) -> list[str]:

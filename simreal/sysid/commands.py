@@ -1,0 +1,194 @@
+"""The ``simreal record`` and ``simreal sysid`` commands (parsers and runners).
+
+Both import MuJoCo only when run. Bad input ends with ``parser.error`` (exit
+code 2, one sentence, no traceback) before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    """Register ``record`` and ``sysid``."""
+    record = commands.add_parser(
+        "record",
+        help="record an excitation log from a model with hidden parameters or a real proxy",
+        description="Drive a model (an MJCF file with chosen hidden parameter values, or a "
+        "simreal task / real proxy) with a chirp, multisine or PRBS command within the actuator "
+        "limits, and write the log (CSV, Parquet, HDF5 or NPZ, by the --out suffix).",
+    )
+    source = record.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", type=Path, help="MJCF file to simulate")
+    source.add_argument(
+        "--task", help="simreal task or real-proxy id, e.g. simreal/PendulumSwingupReal-v0"
+    )
+    record.add_argument("--excitation", choices=("chirp", "multisine", "prbs"), default="multisine")
+    record.add_argument("--duration", type=float, default=20.0, help="seconds (default: 20)")
+    record.add_argument(
+        "--dt",
+        type=float,
+        default=None,
+        help="command/log period in seconds (default: the task's control period, or 0.02 s)",
+    )
+    record.add_argument(
+        "--hidden",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="hidden parameter value, e.g. 'body[pole].mass=1.3' (repeatable)",
+    )
+    record.add_argument(
+        "--latency", type=float, default=0.0, help="command latency in seconds (--model only)"
+    )
+    record.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="sensor noise as a fraction of each signal's range (default: 0)",
+    )
+    record.add_argument("--seed", type=int, default=0)
+    record.add_argument("--out", type=Path, required=True, help="log file to write")
+
+    sysid = commands.add_parser(
+        "sysid",
+        help="fit model parameters and latency to logs; write a DR spec centred on the fit",
+        description="Fit the parameters listed in params.yaml (DR vocabulary, with bounds) to one "
+        "or more logs by multiple-shooting least squares; print the table, write fit.yaml (a "
+        "domain-randomization spec centred on the fit) and a plot of measured vs simulated.",
+    )
+    model = sysid.add_mutually_exclusive_group(required=True)
+    model.add_argument("--model", type=Path, help="the robot's MJCF file")
+    model.add_argument("--task", help="use a simreal task's nominal model")
+    sysid.add_argument(
+        "--log",
+        type=Path,
+        action="append",
+        required=True,
+        help="a log file (repeatable): .csv, .parquet, .h5/.hdf5 or .npz",
+    )
+    sysid.add_argument(
+        "--params", type=Path, required=True, help="params.yaml: what to fit, with bounds"
+    )
+    sysid.add_argument("--out", type=Path, required=True, help="fit.yaml to write")
+    sysid.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        help="PNG of measured vs simulated (default: next to --out, .png)",
+    )
+    sysid.add_argument(
+        "--segments",
+        default="1,4",
+        help="segment lengths in seconds of the continuation stages (default: 1,4)",
+    )
+    sysid.add_argument(
+        "--loss",
+        choices=("linear", "soft_l1", "huber", "cauchy"),
+        default="linear",
+        help="least-squares loss; robust losses resist outliers (default: linear)",
+    )
+    sysid.add_argument(
+        "--threads", type=int, default=None, help="rollout threads (default: all cores)"
+    )
+
+
+def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | None):  # noqa: ANN202
+    import gymnasium as gym
+    import mujoco
+
+    if path is not None:
+        if not path.is_file():
+            parser.error(f"--model: {path} does not exist.")
+        try:
+            return mujoco.MjModel.from_xml_path(str(path)), None
+        except ValueError as error:
+            parser.error(f"--model: {path} does not compile: {str(error).splitlines()[0]}")
+    import simreal  # noqa: F401
+
+    try:
+        env = gym.make(task)
+    except gym.error.Error as error:
+        parser.error(f"--task: {error}")
+    return env.unwrapped.model, env
+
+
+def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Record a log; see :func:`add_parsers`."""
+    import numpy as np
+
+    from simreal.sysid.excitation import excitation, record, record_env
+    from simreal.sysid.readers import SUFFIXES, write_log
+
+    if args.out.suffix.lower() not in SUFFIXES:
+        parser.error(
+            f"--out: {args.out.suffix!r} is not a log format; use one of {', '.join(SUFFIXES)}."
+        )
+    if args.duration <= 0 or (args.dt is not None and args.dt <= 0):
+        parser.error("--duration and --dt must be > 0.")
+    if args.noise < 0 or args.latency < 0:
+        parser.error("--noise and --latency must be >= 0.")
+    hidden = {}
+    for item in args.hidden:
+        key, sep, value = item.partition("=")
+        try:
+            hidden[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            parser.error(f"--hidden: write ID=VALUE, e.g. 'body[pole].mass=1.3', got {item!r}.")
+    model, env = _load_model(parser, args.model, args.task)
+    rng = np.random.default_rng(args.seed)
+    dt = args.dt or (float(env.unwrapped.dt) if env is not None else 0.02)
+    commands = excitation(args.excitation, args.duration, dt, model.actuator_ctrlrange, rng)
+    try:
+        if env is not None:
+            if hidden or args.latency:
+                parser.error(
+                    "--hidden and --latency apply to --model; a --task plays its own plant."
+                )
+            recording = record_env(env, commands, seed=args.seed, noise=args.noise, rng=rng)
+        else:
+            recording = record(model, commands, dt, hidden, args.latency, args.noise, rng)
+    except ValueError as error:
+        parser.error(str(error))
+    write_log(recording, args.out)
+    print(
+        f"recorded {recording.duration:.1f} s ({recording.time.size} samples, "
+        f"{len(recording.ctrl)} controls, {len(recording.qpos)} joints) to {args.out}"
+    )
+    return 0
+
+
+def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Fit; see :func:`add_parsers`."""
+    from simreal.sysid.fit import fit
+    from simreal.sysid.problem import ParamsError, load_params
+    from simreal.sysid.readers import read_log
+    from simreal.sysid.recording import LogError
+    from simreal.sysid.report import format_table, plot_fit, write_fit
+
+    try:
+        segments = [float(s) for s in args.segments.split(",")]
+    except ValueError:
+        parser.error(
+            f"--segments: give seconds separated by commas, e.g. 1,4; got {args.segments!r}."
+        )
+    if not segments or any(s <= 0 for s in segments):
+        parser.error("--segments: every segment length must be > 0 seconds.")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be >= 1.")
+    model, _ = _load_model(parser, args.model, args.task)
+    try:
+        params = load_params(args.params)
+        recordings = [read_log(path) for path in args.log]
+        result = fit(model, params, recordings, segments, loss=args.loss, n_threads=args.threads)
+    except (ParamsError, LogError) as error:
+        parser.error(str(error))
+    print(format_table(result))
+    write_fit(result, args.out, [str(p) for p in args.log])
+    plot = args.plot or args.out.with_suffix(".png")
+    plot_fit(result, plot)
+    print(f"wrote {args.out} (a DR spec centred on the fit) and {plot}")
+    return 0

@@ -1,0 +1,117 @@
+"""Report a fit: the terminal table, ``fit.yaml`` (a DR spec centred on the fit), the plot.
+
+The DR spec's rule: every fitted parameter becomes a ``set`` term, uniform over
+its 95% interval ``value -+ 2 SE`` (at least -+1% of the value), clipped to the
+fit's bounds, with ``centre`` the fitted value, so width 0 is the fit itself
+and width 1 the measured uncertainty; a parameter the data do not determine
+spans its whole bounds. The file also records the fit under ``sysid`` (values,
+standard errors, intervals, correlations, warnings), which the DR loader ignores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from simreal.atomic_io import write_atomic
+from simreal.sysid.fit import FitResult
+
+MIN_RELATIVE_HALF_WIDTH = 0.01
+
+
+def dr_terms(result: FitResult) -> list[dict[str, Any]]:
+    """The DR terms centred on the fit (see the module docstring for the rule)."""
+    terms = []
+    for p, value, se in zip(result.params, result.values, result.std_errors, strict=True):
+        if np.isfinite(se):
+            half = max(2.0 * se, MIN_RELATIVE_HALF_WIDTH * abs(value), 1e-12)
+            low, high = max(p.low, value - half), min(p.high, value + half)
+        else:
+            low, high = p.low, p.high
+        terms.append({"param": p.id, "op": "set", "distribution": "uniform",
+                      "low": float(low), "high": float(high), "centre": float(value)})  # fmt: skip
+    return terms
+
+
+def fit_document(result: FitResult, sources: list[str] | None = None) -> dict[str, Any]:
+    """The content of ``fit.yaml``."""
+    low, high = result.ci95
+    record = {
+        "values": {p.id: float(v) for p, v in zip(result.params, result.values, strict=True)},
+        "std_errors": {
+            p.id: float(s) for p, s in zip(result.params, result.std_errors, strict=True)
+        },
+        "ci95": {
+            p.id: [float(a), float(b)] for p, a, b in zip(result.params, low, high, strict=True)
+        },
+        "correlation": np.round(result.correlation, 4).tolist(),
+        "rms_before": result.rms_before,
+        "rms_after": result.rms_after,
+        "warnings": list(result.warnings),
+        "logs": list(sources or []),
+    }
+    return {"sysid": record, "terms": dr_terms(result)}
+
+
+def write_fit(result: FitResult, path: str | Path, sources: list[str] | None = None) -> Path:
+    """Write ``fit.yaml`` atomically (never half-written)."""
+    text = yaml.safe_dump(fit_document(result, sources), sort_keys=False)
+    write_atomic(Path(path), lambda tmp: tmp.write_text(text))
+    return Path(path)
+
+
+def format_table(result: FitResult, truth: dict[str, float] | None = None) -> str:
+    """The terminal summary: initial, fitted, standard error and 95% interval per parameter."""
+    low, high = result.ci95
+    head = f"{'parameter':34} {'initial':>10} {'fitted':>11} {'std err':>10} {'95% interval':>25}"
+    if truth:
+        head += f" {'truth':>10} {'error':>7}"
+    lines = [head]
+    for i, p in enumerate(result.params):
+        line = (f"{p.id:34} {result.initial[i]:10.4g} {result.values[i]:11.5g} "
+                f"{result.std_errors[i]:10.2g} [{low[i]:11.5g}, {high[i]:11.5g}]")  # fmt: skip
+        if truth and p.id in truth:
+            error = (
+                abs(result.values[i] / truth[p.id] - 1) if truth[p.id] else abs(result.values[i])
+            )
+            line += f" {truth[p.id]:10.4g} {error:7.2%}"
+        lines.append(line)
+    lines.append(f"rms residual {result.rms_before:.3g} -> {result.rms_after:.3g} "
+                 f"({result.evaluations} evaluations, {result.seconds:.1f} s)")  # fmt: skip
+    lines += [f"warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def plot_fit(result: FitResult, path: str | Path) -> Path:
+    """Measured vs simulated joint positions, before and after the fit, one panel per joint."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    traces = result.traces
+    joints = traces[0]["joints"]
+    fig, axes = plt.subplots(len(joints), len(traces), figsize=(7 * len(traces), 2.6 * len(joints)),
+                             squeeze=False, sharex="col")  # fmt: skip
+    for c, trace in enumerate(traces):
+        for r, joint in enumerate(joints):
+            ax = axes[r, c]
+            ax.plot(trace["time"], trace["measured"][:, r], color="black", lw=1.2, label="measured")
+            ax.plot(trace["time"], trace["before"][:, r], color="tab:red", lw=0.9, alpha=0.8,
+                    label="simulated, initial guess")  # fmt: skip
+            ax.plot(trace["time"], trace["after"][:, r], color="tab:blue", lw=0.9, ls="--",
+                    label="simulated, fitted")  # fmt: skip
+            ax.set_ylabel(f"qpos:{joint}")
+            if r == 0:
+                ax.set_title(Path(trace["source"]).name, fontsize=9)
+        axes[-1, c].set_xlabel("time (s)")
+    axes[0, 0].legend(loc="upper right", fontsize=8)
+    title = "Replay of the logged controls (multiple shooting: segments restart from fitted states)"
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=90))
+    plt.close(fig)
+    return Path(path)
