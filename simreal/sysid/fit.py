@@ -51,7 +51,7 @@ class FitResult:
         std_errors: Standard errors (``inf`` where the data do not determine one).
         correlation: Correlation matrix of the parameters.
         initial: The starting values.
-        rms_before: Normalised RMS residual at the start (last stage's segments).
+        rms_before: Normalised RMS residual at the initial guess (first stage).
         rms_after: Normalised RMS residual at the solution.
         warnings: Identifiability and bound warnings, one sentence each.
         seconds: Wall time of the fit.
@@ -231,7 +231,8 @@ def fit(
         x = result.x
         theta = objective.values(x)
         evaluations += objective.evaluations
-        rms_before = float(np.sqrt(np.mean(r0**2)))
+        if stage == 1:
+            rms_before = float(np.sqrt(np.mean(r0**2)))
         rms_after = float(np.sqrt(np.mean(result.fun**2)))
         if progress is not None:
             shown = ", ".join(f"{p.id}={v:.4g}" for p, v in zip(problem.params, theta, strict=True))
