@@ -269,3 +269,12 @@ def test_cli_bad_input_exits_2_and_writes_nothing(
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "fit.yaml").exists()
+
+
+def test_cmaes_global_search_from_a_poor_guess() -> None:
+    params = [
+        FitParam(p.id, p.low, p.high, initial=p.high) for p in PARAMS
+    ]  # every guess on a bound
+    result = fit(_pendulum(), params, [_recording()], method="cmaes", progress=None)
+    for p, value in zip(result.params, result.values, strict=True):
+        assert value == pytest.approx(TRUTH[p.id], rel=0.01), p.id

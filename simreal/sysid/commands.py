@@ -90,6 +90,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         help="least-squares loss; robust losses resist outliers (default: linear)",
     )
     sysid.add_argument(
+        "--method",
+        choices=("least_squares", "cmaes"),
+        default="least_squares",
+        help="least_squares from the initial guess (default), or a CMA-ES global search over "
+        "the bounds first, for multi-modal problems",
+    )
+    sysid.add_argument(
         "--threads", type=int, default=None, help="rollout threads (default: all cores)"
     )
 
@@ -183,7 +190,8 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         params = load_params(args.params)
         recordings = [read_log(path) for path in args.log]
-        result = fit(model, params, recordings, segments, loss=args.loss, n_threads=args.threads)
+        result = fit(model, params, recordings, segments, loss=args.loss, method=args.method,
+                     n_threads=args.threads)  # fmt: skip
     except (ParamsError, LogError) as error:
         parser.error(str(error))
     print(format_table(result))

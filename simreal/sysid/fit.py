@@ -179,12 +179,48 @@ class _Objective:
         return jac
 
 
+def global_search(
+    objective: _Objective, start: NDArray, seed: int = 0, max_evaluations: int | None = None
+) -> NDArray:
+    """CMA-ES over the parameters (initial states held at the measurements).
+
+    For multi-modal problems, before the local least-squares stages. Each CMA-ES
+    generation is simulated in one rollout call. Uses the ``cma`` package.
+
+    Returns:
+        The best parameter values found (physical units).
+    """
+    import cma
+
+    n_params, m = objective.n_params, objective.m
+    x_start = objective.initial_x(start)
+    states = x_start[n_params:].reshape(len(objective.segments), 2 * m)
+    options = {"bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9,
+               "maxfevals": max_evaluations or 150 * n_params}  # fmt: skip
+    search = cma.CMAEvolutionStrategy(x_start[:n_params], 0.3, options)
+    while not search.stop():
+        candidates = search.ask()
+        jobs, owners = [], []
+        for c, z in enumerate(candidates):
+            values, _, delay = objective._split(np.concatenate([z, states.ravel()]))  # noqa: SLF001
+            for k in range(len(objective.segments)):
+                jobs.append((k, values, states[k, :m], states[k, m:], delay))
+                owners.append(c)
+        sims = objective.replayer.simulate(jobs)
+        costs = np.zeros(len(candidates))
+        for (k, *_), owner, sim in zip(jobs, owners, sims, strict=True):
+            costs[owner] += float(np.sum(objective._segment_residual(k, *sim) ** 2))  # noqa: SLF001
+        search.tell(candidates, costs.tolist())
+    return objective.values(np.concatenate([search.result.xbest, states.ravel()]))
+
+
 def fit(
     model: mujoco.MjModel,
     params: Sequence[FitParam],
     recordings: Sequence[Recording],
     segment_seconds: Sequence[float] = (1.0, 4.0),
     loss: str = "linear",
+    method: str = "least_squares",
     n_threads: int | None = None,
     max_iterations: int = 50,
     progress: Callable[[str], None] | None = print,
@@ -198,6 +234,8 @@ def fit(
         segment_seconds: Segment lengths of the continuation stages, short to long;
             each stage starts from the previous stage's parameters.
         loss: ``"linear"`` or a robust SciPy loss (``"soft_l1"``, ``"huber"``, ``"cauchy"``).
+        method: ``"least_squares"`` (trust region from the initial guess) or ``"cmaes"``
+            (a CMA-ES global search over the bounds first, for multi-modal problems).
         n_threads: Rollout threads (default: all cores).
         max_iterations: Jacobian evaluations per stage at most.
         progress: Receives one line per stage (``None`` for silence).
@@ -206,10 +244,21 @@ def fit(
         The fit.
     """
     started = time.perf_counter()
+    if method not in ("least_squares", "cmaes"):
+        raise ValueError(f"method must be 'least_squares' or 'cmaes', got {method!r}.")
     problem = bind_problem(model, params, recordings)
     n_threads = n_threads or os.cpu_count() or 1
     theta = problem.start.copy()
     evaluations = 0
+    rms_start = None
+    if method == "cmaes":
+        first = _Objective(problem, make_segments(problem, segment_seconds[0]), n_threads)
+        rms_start = float(np.sqrt(np.mean(first.residuals(first.initial_x(theta)) ** 2)))
+        theta = global_search(first, theta)
+        evaluations += first.evaluations
+        if progress is not None:
+            shown = ", ".join(f"{p.id}={v:.4g}" for p, v in zip(problem.params, theta, strict=True))
+            progress(f"CMA-ES global search: {shown}")
     rms_before = rms_after = float("nan")
     objective = None
     x = None
@@ -232,7 +281,7 @@ def fit(
         theta = objective.values(x)
         evaluations += objective.evaluations
         if stage == 1:
-            rms_before = float(np.sqrt(np.mean(r0**2)))
+            rms_before = rms_start if rms_start is not None else float(np.sqrt(np.mean(r0**2)))
         rms_after = float(np.sqrt(np.mean(result.fun**2)))
         if progress is not None:
             shown = ", ".join(f"{p.id}={v:.4g}" for p, v in zip(problem.params, theta, strict=True))
@@ -321,9 +370,13 @@ def _uncertainty(objective: _Objective, x: NDArray, residual: NDArray, theta: ND
     cov_theta = cov[:n_params, :n_params] * np.outer(objective.span, objective.span)
     std = np.sqrt(np.clip(np.diag(cov_theta), 0, None))
     rank_deficient = np.linalg.matrix_rank(info) < n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        correlation = cov_theta / np.outer(std, std)
-    correlation = np.nan_to_num(correlation, nan=0.0)
+    for i in range(n_params):
+        if rank_deficient and std[i] == 0:
+            std[i] = np.inf
+    finite = np.isfinite(std) & (std > 0)
+    correlation = np.eye(n_params)
+    idx = np.flatnonzero(finite)
+    correlation[np.ix_(idx, idx)] = cov_theta[np.ix_(idx, idx)] / np.outer(std[idx], std[idx])
     np.fill_diagonal(correlation, 1.0)
     notes = _degeneracies(jac, n_params, params)
     for i in range(n_params):
@@ -335,8 +388,6 @@ def _uncertainty(objective: _Objective, x: NDArray, residual: NDArray, theta: ND
                     "excitation that separates them."
                 )
     for i, p in enumerate(params):
-        if rank_deficient and std[i] == 0:
-            std[i] = np.inf
         if not np.isfinite(std[i]) or std[i] > RELATIVE_SE_WARNING * max(abs(theta[i]), 1e-12):
             notes.append(f"{p.id} is not determined by the data (standard error {std[i]:.3g}); "
                          "record more informative data or fix it.")  # fmt: skip
