@@ -278,3 +278,26 @@ def test_cmaes_global_search_from_a_poor_guess() -> None:
     result = fit(_pendulum(), params, [_recording()], method="cmaes", progress=None)
     for p, value in zip(result.params, result.values, strict=True):
         assert value == pytest.approx(TRUTH[p.id], rel=0.01), p.id
+
+
+def test_fit_on_dm_controls_chaotic_acrobot() -> None:
+    """An underactuated double pendulum: multiple shooting keeps the fit out of chaos."""
+    common = pytest.importorskip("dm_control.suite.common")
+    model = mujoco.MjModel.from_xml_string(common.read_model("acrobot.xml"), common.ASSETS)
+    rng = np.random.default_rng(0)
+    commands = excitation("multisine", 10.0, 0.02, model.actuator_ctrlrange, rng)
+    truth = {
+        "body[lower_arm].mass": 1.3,
+        "joint[elbow].damping": 0.1,
+        "joint[shoulder].damping": 0.05,
+    }
+    rec = record(model, commands, 0.02, truth, latency=0.02, rng=rng)
+    params = [
+        FitParam("body[lower_arm].mass", 0.3, 4.0),
+        FitParam("joint[elbow].damping", 0.0, 1.0),
+        FitParam("joint[shoulder].damping", 0.0, 1.0),
+        FitParam("latency.action", 0.0, 0.1),
+    ]
+    result = fit(model, params, [rec], progress=None)
+    for p, value in zip(result.params, result.values, strict=True):
+        assert value == pytest.approx({**truth, "latency.action": 0.02}[p.id], rel=0.01), p.id
