@@ -1,0 +1,1 @@
+"""Learning: training under randomization, evaluation, demonstrations."""
