@@ -66,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("demo_output"), help="output folder (default: demo_output)"
     )
 
+    from simreal.learning.commands import add_parsers as add_learning_parsers
     from simreal.sysid.commands import add_parsers as add_sysid_parsers
 
+    add_learning_parsers(commands)
     add_sysid_parsers(commands)
 
     commands.add_parser(
@@ -139,6 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tasks":
         return _run_tasks()
+    if args.command in ("train", "eval", "collect"):
+        from simreal.learning import commands as learning
+
+        runner = {"train": learning.run_train, "eval": learning.run_eval,
+                  "collect": learning.run_collect}[args.command]  # fmt: skip
+        return runner(args, commands_parser(parser, args.command))
     if args.command in ("record", "sysid"):
         from simreal.sysid.commands import run_record, run_sysid
 

@@ -28,28 +28,22 @@ def read_log(path: str | Path) -> Recording:
         LogError: For an unreadable file, a suffix that is not a log format, or
             columns outside the scheme.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LogError(f"{path}: no such file.")
-    suffix = path.suffix.lower()
-    readers = {".csv": _read_csv, ".parquet": _read_parquet, ".h5": _read_hdf5,
-               ".hdf5": _read_hdf5, ".npz": _read_npz}  # fmt: skip
-    if suffix not in readers:
-        raise LogError(f"{path}: unknown log format {suffix!r}; use one of {', '.join(SUFFIXES)}.")
-    try:
-        columns = readers[suffix](path)
-    except LogError:
-        raise
-    except Exception as error:  # noqa: BLE001 - any reader failure is a bad file
-        raise LogError(f"{path}: cannot read it as {suffix[1:]}: {error}") from None
-    return Recording.from_columns(columns, str(path))
+    return Recording.from_columns(read_columns(path), str(Path(path)))
 
 
 def write_log(recording: Recording, path: str | Path) -> Path:
     """Write a recording in the format of ``path``'s suffix (CSV, Parquet, HDF5 or NPZ)."""
+    return write_columns(recording.columns(), path)
+
+
+def write_columns(columns: dict[str, np.ndarray], path: str | Path) -> Path:
+    """Write named equal-length columns atomically as CSV, Parquet, HDF5 or NPZ (by suffix)."""
     path = Path(path)
-    columns = recording.columns()
     suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise LogError(
+            f"{path}: unknown table format {suffix!r}; use one of {', '.join(SUFFIXES)}."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{suffix}")
     if suffix == ".csv":
@@ -69,13 +63,35 @@ def write_log(recording: Recording, path: str | Path) -> Path:
         with h5py.File(tmp, "w") as f:
             for name, values in columns.items():
                 f.create_dataset(name, data=values)
-    elif suffix == ".npz":
+    else:
         with tmp.open("wb") as f:
             np.savez(f, **columns)
-    else:
-        raise LogError(f"{path}: unknown log format {suffix!r}; use one of {', '.join(SUFFIXES)}.")
     tmp.replace(path)
     return path
+
+
+def read_columns(path: str | Path) -> dict[str, np.ndarray]:
+    """Read the named columns of a CSV, Parquet, HDF5 or NPZ table.
+
+    Raises:
+        LogError: For a missing or unreadable file or an unknown suffix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LogError(f"{path}: no such file.")
+    suffix = path.suffix.lower()
+    readers = {".csv": _read_csv, ".parquet": _read_parquet, ".h5": _read_hdf5,
+               ".hdf5": _read_hdf5, ".npz": _read_npz}  # fmt: skip
+    if suffix not in readers:
+        raise LogError(
+            f"{path}: unknown table format {suffix!r}; use one of {', '.join(SUFFIXES)}."
+        )
+    try:
+        return readers[suffix](path)
+    except LogError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any reader failure is a bad file
+        raise LogError(f"{path}: cannot read it as {suffix[1:]}: {error}") from None
 
 
 def _read_csv(path: Path) -> dict[str, np.ndarray]:
