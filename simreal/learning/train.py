@@ -149,7 +149,12 @@ def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
         load_obs_norm(env, out / CHECKPOINT / OBS_NORM)
     else:
         model = algo(
-            "MlpPolicy", env, seed=config.seed, device="cpu", tensorboard_log=str(out / "tb")
+            "MlpPolicy",
+            env,
+            seed=config.seed,
+            device="cpu",
+            tensorboard_log=str(out / "tb"),
+            **config.algo_kwargs,
         )
     remaining = config.steps - model.num_timesteps
     if remaining > 0:

@@ -1,0 +1,115 @@
+"""Training, resuming, evaluation and demonstration datasets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from simreal.learning.collect import collect
+from simreal.learning.evaluate import evaluate
+from simreal.learning.train import RunError, TrainConfig, load_run, train
+
+SMALL_PPO = {"n_steps": 32, "batch_size": 64, "n_epochs": 1}
+MASS_SPEC = {"terms": [{"param": "body[pole].mass", "op": "scale", "distribution": "uniform",
+                        "low": 0.8, "high": 1.2}]}  # fmt: skip
+
+
+def _config(steps: int, algo: str = "ppo", **kwargs: object) -> TrainConfig:
+    algo_kwargs = SMALL_PPO if algo == "ppo" else {"learning_starts": 32, "batch_size": 32}
+    return TrainConfig("simreal/PendulumSwingup-v0", algo, steps, seed=1, n_envs=2, dr=MASS_SPEC,
+                       checkpoint_every=64, algo_kwargs=algo_kwargs, **kwargs)  # fmt: skip
+
+
+@pytest.mark.parametrize("algo", ["ppo", "sac"])
+def test_train_writes_a_loadable_run_that_resumes(tmp_path: Path, algo: str) -> None:
+    run = tmp_path / "run"
+    train(_config(128, algo), run, progress=False)
+    _, model, stats = load_run(run)
+    first = model.num_timesteps
+    assert first >= 128 and stats["mean"].shape == (3,)
+    # Interrupted or extended: the same command with more steps continues from the checkpoint.
+    train(_config(256, algo), run, progress=False)
+    _, model, _ = load_run(run)
+    assert first < model.num_timesteps < first + 256 + 64
+    assert any((run / "tb").rglob("events.out.tfevents.*")), "no TensorBoard log"
+
+
+def test_a_folder_holding_another_run_is_refused(tmp_path: Path) -> None:
+    train(_config(64), tmp_path / "run", progress=False)
+    with pytest.raises(RunError, match="holds another run"):
+        train(TrainConfig(**{**_config(64).__dict__, "seed": 2}),
+              tmp_path / "run", progress=False)  # fmt: skip
+
+
+def test_truncated_or_missing_runs_are_named(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    train(_config(64), run, progress=False)
+    (run / "policy.zip").write_bytes((run / "policy.zip").read_bytes()[:100])
+    with pytest.raises(RunError, match="cannot load the policy"):
+        load_run(run)
+    with pytest.raises(RunError, match="config.json is missing"):
+        load_run(tmp_path / "nothing")
+
+
+def test_evaluate_a_run_and_the_expert_with_intervals(tmp_path: Path) -> None:
+    train(_config(64), tmp_path / "run", progress=False)
+    result = evaluate(tmp_path / "run", "simreal/PendulumSwingupReal-v0", episodes=3)
+    assert result.episodes == 3 and np.isfinite(result.mean_return)
+    low, high = result.success_ci95
+    assert 0.0 <= low <= result.success_rate <= high <= 1.0
+    expert = evaluate("expert", "simreal/PendulumSwingup-v0", episodes=3)
+    assert expert.success_rate == 1.0 and expert.mean_return > result.mean_return
+    with pytest.raises(RunError, match="trained on observations \\(3,\\)"):
+        evaluate(tmp_path / "run", "simreal/Reach-v0", episodes=1)
+
+
+def test_collect_writes_a_dataset_readable_without_simreal(tmp_path: Path) -> None:
+    path = collect("simreal/Reach-v0", "expert", episodes=3, out=tmp_path / "demos.parquet",
+                   dr="default", seed=5)  # fmt: skip
+    table = pq.read_table(path)
+    assert table.num_rows == 300  # 3 episodes x 100 steps
+    columns = set(table.column_names)
+    assert {"episode_index", "step", "time", "obs:0", "obs:14", "action:2", "reward"} <= columns
+    assert "dr:body[forearm].mass" in columns
+    episodes = table.column("episode_index").to_numpy()
+    assert list(np.unique(episodes)) == [0, 1, 2]
+    assert table.column("truncated").to_numpy().sum() == 3
+    h5 = collect("simreal/Reach-v0", "expert", episodes=1, out=tmp_path / "demos.h5")
+    with h5py.File(h5) as f:
+        assert f["obs:0"].shape == (100,)
+    with pytest.raises(ValueError, match="observes images"):
+        collect("simreal/ReachPixels-v0", "expert", episodes=1, out=tmp_path / "px.parquet")
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simreal.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)  # fmt: skip
+
+
+def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
+    done = _cli("train", "--task", "simreal/PendulumSwingup-v0", "--steps", "64", "--envs", "2",
+                "--dr", "default", "--out", "runs/x", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = _cli("eval", "--policy", "runs/x", "--on", "simreal/PendulumSwingupReal-v0",
+                "--episodes", "2", "--json", "ev.json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "ev.json").read_text())[0]["episodes"] == 2
+    for args, message in (
+        (("train", "--task", "simreal/Nope-v0", "--out", "r"), "--task"),
+        (("train", "--task", "simreal/Push-v0", "--algo", "a2c", "--out", "r"), "invalid choice"),
+        (("train", "--task", "simreal/Push-v0", "--dr", "missing.yaml", "--out", "r"), "--dr"),
+        (("eval", "--policy", "runs/x", "--on", "simreal/Push-v0"), "trained on observations"),
+        (("eval", "--policy", "nowhere", "--on", "simreal/Push-v0"), "not a finished simreal run"),
+        (("collect", "--task", "simreal/Push-v0", "--out", "d.txt"), "--out"),
+    ):
+        done = _cli(*args, cwd=tmp_path)
+        assert done.returncode == 2, args
+        assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "r").exists()
