@@ -141,11 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tasks":
         return _run_tasks()
-    if args.command in ("train", "eval", "collect"):
+    if args.command in ("train", "eval", "collect", "bc"):
         from simreal.learning import commands as learning
 
-        runner = {"train": learning.run_train, "eval": learning.run_eval,
-                  "collect": learning.run_collect}[args.command]  # fmt: skip
+        runner = {
+            "train": learning.run_train,
+            "eval": learning.run_eval,
+            "collect": learning.run_collect,
+            "bc": learning.run_bc,
+        }[args.command]
         return runner(args, commands_parser(parser, args.command))
     if args.command in ("record", "sysid"):
         from simreal.sysid.commands import run_record, run_sysid

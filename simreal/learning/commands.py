@@ -52,6 +52,23 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     evaluate.add_argument("--seed", type=int, default=10_000, help="seed of the first episode")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
 
+    bc = commands.add_parser(
+        "bc",
+        help="behaviour-clone a demonstration dataset (gaussian, tokens or flow head)",
+        description="Train a policy on a simreal collect dataset: a Gaussian MLP (SB3 PPO policy, "
+        "for RL fine-tuning), RT-2-style action tokens, or pi0-style flow matching over action "
+        "chunks. The run folder is evaluated with simreal eval.",
+    )
+    bc.add_argument("--task", required=True, help="the task the demonstrations come from")
+    bc.add_argument("--data", type=Path, required=True, help="dataset of simreal collect")
+    bc.add_argument("--head", choices=("gaussian", "tokens", "flow"), default="gaussian")
+    bc.add_argument("--epochs", type=int, default=100)
+    bc.add_argument("--seed", type=int, default=0)
+    bc.add_argument("--bins", type=int, default=256, help="bins per action dimension (tokens)")
+    bc.add_argument("--horizon", type=int, default=8, help="action-chunk length H (flow)")
+    bc.add_argument("--flow-steps", type=int, default=10, help="Euler steps K (flow)")
+    bc.add_argument("--out", type=Path, required=True, help="run folder")
+
     collect = commands.add_parser(
         "collect",
         help="record demonstration episodes of the expert or a trained policy",
@@ -145,6 +162,29 @@ def run_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(result.row())
     if args.json is not None:
         write_json_atomic(args.json, [r.to_dict() for r in results])
+    return 0
+
+
+def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Behaviour-clone; see :func:`add_parsers`."""
+    from simreal.learning.bc import BCConfig, DatasetError, train_bc
+
+    _check_task(parser, "--task", args.task)
+    try:
+        config = BCConfig(
+            args.task,
+            args.head,
+            args.epochs,
+            seed=args.seed,
+            bins=args.bins,
+            horizon=args.horizon,
+            flow_steps=args.flow_steps,
+            execute=min(4, args.horizon),
+        )
+        out = train_bc(config, args.data, args.out)
+    except (ValueError, DatasetError) as error:
+        parser.error(str(error))
+    print(f"cloned {args.data} with the {args.head} head into {out}")
     return 0
 
 

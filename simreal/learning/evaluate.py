@@ -39,18 +39,54 @@ class Evaluation:
 
 
 class RunPolicy:
-    """A trained run as an ``obs -> action`` callable (normalised, deterministic)."""
+    """A trained or cloned run as an ``obs -> action`` callable (normalised, deterministic).
+
+    Loads ``simreal train`` runs (PPO/SAC) and ``simreal bc`` runs of every head.
+
+    Raises:
+        RunError: For a missing, truncated or foreign run folder.
+    """
 
     def __init__(self, run: str | Path) -> None:
+        from simreal.learning.bc import ChunkPolicy, read_run_kind
+
+        run = Path(run)
+        self.kind = read_run_kind(run)
+        self.chunked = None
+        if self.kind in ("bc_tokens", "bc_flow"):
+            import json
+
+            norm = run / "obs_norm.npz"
+            if not norm.is_file():
+                raise RunError(f"{run} is not a finished simreal run: obs_norm.npz is missing.")
+            with np.load(norm, allow_pickle=False) as data:
+                stats = {k: np.array(data[k]) for k in data.files}
+            try:
+                self.chunked = ChunkPolicy(
+                    run, json.loads((run / "config.json").read_text()), stats
+                )
+            except ValueError as error:
+                raise RunError(str(error)) from None
+            self.observation_shape = stats["mean"].shape
+            self.action_shape = self.chunked.low.shape
+            return
         self.config, self.model, stats = load_run(run)
         self.mean, self.var = stats["mean"], stats["var"]
         self.clip, self.epsilon = float(stats["clip_obs"]), float(stats["epsilon"])
+        self.observation_shape = self.model.observation_space.shape
+        self.action_shape = self.model.action_space.shape
+
+    def reset(self) -> None:
+        """Start an episode (clears a chunked policy's plan)."""
+        if self.chunked is not None:
+            self.chunked.reset()
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         """The policy's deterministic action."""
-        normalised = np.clip(
-            (obs - self.mean) / np.sqrt(self.var + self.epsilon), -self.clip, self.clip
-        )
+        if self.chunked is not None:
+            return self.chunked(obs)
+        scaled = (obs - self.mean) / np.sqrt(self.var + self.epsilon)
+        normalised = np.clip(scaled, -self.clip, self.clip)
         action, _ = self.model.predict(normalised.astype(np.float32), deterministic=True)
         return action
 
@@ -73,14 +109,13 @@ def evaluate(policy: str | Path, env_id: str, episodes: int = 20, seed: int = 10
         stats = run_episodes(env, make_expert(env_id), episodes, seed=seed, use_state=True)
     else:
         actor = RunPolicy(policy)
-        model = actor.model
         if (
-            env.observation_space.shape != model.observation_space.shape
-            or env.action_space.shape != model.action_space.shape
+            env.observation_space.shape != actor.observation_shape
+            or env.action_space.shape != actor.action_shape
         ):
             raise RunError(
-                f"{policy} was trained on observations {model.observation_space.shape} and actions "
-                f"{model.action_space.shape}; {env_id} has {env.observation_space.shape} and "
+                f"{policy} was trained on observations {actor.observation_shape} and actions "
+                f"{actor.action_shape}; {env_id} has {env.observation_space.shape} and "
                 f"{env.action_space.shape}."
             )
         stats = run_episodes(env, actor, episodes, seed=seed)

@@ -203,8 +203,12 @@ def load_run(run: str | Path) -> tuple[TrainConfig, Any, dict[str, np.ndarray]]:
         if not path.is_file():
             raise RunError(f"{run} is not a finished simreal run: {path.name} is missing.")
     try:
-        config = TrainConfig(**json.loads(config_path.read_text()))
-    except (ValueError, TypeError) as error:
+        document = json.loads(config_path.read_text())
+        if document.get("kind") == "bc_gaussian":  # a cloned Gaussian head is a PPO policy
+            config = TrainConfig(document["task"], "ppo", 1, document.get("seed", 0))
+        else:
+            config = TrainConfig(**document)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise RunError(f"{config_path}: not a simreal run config ({error}).") from None
     try:
         model = _algorithm(config.algo).load(policy, device="cpu")
