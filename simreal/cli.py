@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tasks":
         return _run_tasks()
-    if args.command in ("train", "eval", "collect", "bc"):
+    if args.command in ("train", "eval", "collect", "bc", "finetune"):
         from simreal.learning import commands as learning
 
         runner = {
@@ -149,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eval": learning.run_eval,
             "collect": learning.run_collect,
             "bc": learning.run_bc,
+            "finetune": learning.run_finetune,
         }[args.command]
         return runner(args, commands_parser(parser, args.command))
     if args.command in ("record", "sysid"):

@@ -17,14 +17,32 @@ from simreal.learning.evaluate import evaluate
 from simreal.learning.train import RunError, TrainConfig, load_run, train
 
 SMALL_PPO = {"n_steps": 32, "batch_size": 64, "n_epochs": 1}
-MASS_SPEC = {"terms": [{"param": "body[pole].mass", "op": "scale", "distribution": "uniform",
-                        "low": 0.8, "high": 1.2}]}  # fmt: skip
+MASS_SPEC = {
+    "terms": [
+        {
+            "param": "body[pole].mass",
+            "op": "scale",
+            "distribution": "uniform",
+            "low": 0.8,
+            "high": 1.2,
+        }
+    ]
+}
 
 
 def _config(steps: int, algo: str = "ppo", **kwargs: object) -> TrainConfig:
     algo_kwargs = SMALL_PPO if algo == "ppo" else {"learning_starts": 32, "batch_size": 32}
-    return TrainConfig("simreal/PendulumSwingup-v0", algo, steps, seed=1, n_envs=2, dr=MASS_SPEC,
-                       checkpoint_every=64, algo_kwargs=algo_kwargs, **kwargs)  # fmt: skip
+    return TrainConfig(
+        "simreal/PendulumSwingup-v0",
+        algo,
+        steps,
+        seed=1,
+        n_envs=2,
+        dr=MASS_SPEC,
+        checkpoint_every=64,
+        algo_kwargs=algo_kwargs,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("algo", ["ppo", "sac"])
@@ -44,8 +62,7 @@ def test_train_writes_a_loadable_run_that_resumes(tmp_path: Path, algo: str) -> 
 def test_a_folder_holding_another_run_is_refused(tmp_path: Path) -> None:
     train(_config(64), tmp_path / "run", progress=False)
     with pytest.raises(RunError, match="holds another run"):
-        train(TrainConfig(**{**_config(64).__dict__, "seed": 2}),
-              tmp_path / "run", progress=False)  # fmt: skip
+        train(TrainConfig(**{**_config(64).__dict__, "seed": 2}), tmp_path / "run", progress=False)
 
 
 def test_truncated_or_missing_runs_are_named(tmp_path: Path) -> None:
@@ -71,8 +88,14 @@ def test_evaluate_a_run_and_the_expert_with_intervals(tmp_path: Path) -> None:
 
 
 def test_collect_writes_a_dataset_readable_without_simreal(tmp_path: Path) -> None:
-    path = collect("simreal/Reach-v0", "expert", episodes=3, out=tmp_path / "demos.parquet",
-                   dr="default", seed=5)  # fmt: skip
+    path = collect(
+        "simreal/Reach-v0",
+        "expert",
+        episodes=3,
+        out=tmp_path / "demos.parquet",
+        dr="default",
+        seed=5,
+    )
     table = pq.read_table(path)
     assert table.num_rows == 300  # 3 episodes x 100 steps
     columns = set(table.column_names)
@@ -89,16 +112,43 @@ def test_collect_writes_a_dataset_readable_without_simreal(tmp_path: Path) -> No
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simreal.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "simreal.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
-    done = _cli("train", "--task", "simreal/PendulumSwingup-v0", "--steps", "64", "--envs", "2",
-                "--dr", "default", "--out", "runs/x", cwd=tmp_path)  # fmt: skip
+    done = _cli(
+        "train",
+        "--task",
+        "simreal/PendulumSwingup-v0",
+        "--steps",
+        "64",
+        "--envs",
+        "2",
+        "--dr",
+        "default",
+        "--out",
+        "runs/x",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    done = _cli("eval", "--policy", "runs/x", "--on", "simreal/PendulumSwingupReal-v0",
-                "--episodes", "2", "--json", "ev.json", cwd=tmp_path)  # fmt: skip
+    done = _cli(
+        "eval",
+        "--policy",
+        "runs/x",
+        "--on",
+        "simreal/PendulumSwingupReal-v0",
+        "--episodes",
+        "2",
+        "--json",
+        "ev.json",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "ev.json").read_text())[0]["episodes"] == 2
     for args, message in (
@@ -117,8 +167,12 @@ def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def reach_demos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return collect("simreal/Reach-v0", "expert", episodes=10,
-                   out=tmp_path_factory.mktemp("demos") / "reach.parquet")  # fmt: skip
+    return collect(
+        "simreal/Reach-v0",
+        "expert",
+        episodes=10,
+        out=tmp_path_factory.mktemp("demos") / "reach.parquet",
+    )
 
 
 @pytest.mark.parametrize("head", ["gaussian", "tokens", "flow"])
@@ -160,3 +214,57 @@ def test_a_dataset_from_another_task_is_refused(tmp_path: Path, reach_demos: Pat
             tmp_path / "x",
             progress=False,
         )
+
+
+def test_bc_to_rl_warm_up_floor_regulariser_and_curve(tmp_path: Path, reach_demos: Path) -> None:
+    import torch
+    from stable_baselines3 import PPO
+
+    from simreal.learning.bc import BCConfig, train_bc
+    from simreal.learning.finetune import FinetuneConfig, finetune
+
+    bc = train_bc(
+        BCConfig("simreal/Reach-v0", "gaussian", epochs=5),
+        reach_demos,
+        tmp_path / "bc",
+        progress=False,
+    )
+    small = {"n_steps": 16, "batch_size": 32, "n_epochs": 1}
+    # Warm-up longer than the run: the actor (mean and log-std) never moves, the critic does.
+    frozen = finetune(
+        FinetuneConfig(
+            "simreal/Reach-v0",
+            64,
+            n_envs=2,
+            critic_warmup=10_000,
+            init_std=None,
+            min_std=0.0,
+            bc_weight=0.0,
+            algo_kwargs=small,
+        ),
+        bc,
+        tmp_path / "frozen",
+    )
+    before, after = PPO.load(bc / "policy.zip").policy, PPO.load(frozen / "policy.zip").policy
+    for (name, p), q in zip(before.named_parameters(), after.parameters(), strict=True):
+        moved = not torch.equal(p, q)
+        assert moved == ("value" in name), name
+    # Log-std reset then floored: never below log(min_std * half-range).
+    run = finetune(
+        FinetuneConfig(
+            "simreal/Reach-v0",
+            96,
+            n_envs=2,
+            init_std=0.01,
+            min_std=0.05,
+            algo_kwargs={**small, "learning_rate": 0.0},
+        ),
+        bc,
+        tmp_path / "ft",
+    )
+    policy = PPO.load(run / "policy.zip").policy
+    low, high = policy.action_space.low, policy.action_space.high
+    assert np.all(np.exp(policy.log_std.detach().numpy()) >= 0.05 * (high - low) / 2 - 1e-6)
+    lines = (run / "curve.csv").read_text().splitlines()
+    assert lines[0] == "env_steps,mean_return"
+    assert np.isfinite(evaluate(run, "simreal/Reach-v0", episodes=1).mean_return)

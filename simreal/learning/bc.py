@@ -216,7 +216,7 @@ def train_bc(config: BCConfig, data: str | Path, out: str | Path, progress: bool
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         losses.append(total / n)
         if progress and (epoch % max(1, config.epochs // 10) == 0 or epoch == config.epochs - 1):
             print(f"epoch {epoch + 1}/{config.epochs}: loss {losses[-1]:.4g}", flush=True)

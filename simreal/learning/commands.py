@@ -69,6 +69,27 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     bc.add_argument("--flow-steps", type=int, default=10, help="Euler steps K (flow)")
     bc.add_argument("--out", type=Path, required=True, help="run folder")
 
+    finetune = commands.add_parser(
+        "finetune",
+        help="fine-tune a Gaussian BC (or PPO) run with PPO, e.g. on a real proxy",
+        description="Start PPO from a cloned Gaussian policy (or a PPO run) with critic warm-up, a "
+        "log-std reset and floor, and decaying BC regularisation; writes a run and curve.csv.",
+    )
+    finetune.add_argument(
+        "--policy", type=Path, required=True, help="simreal bc (gaussian) or train run"
+    )
+    finetune.add_argument("--task", required=True, help="env to fine-tune on (a real proxy too)")
+    _dr_argument(finetune)
+    finetune.add_argument("--steps", type=int, default=50_000)
+    finetune.add_argument("--seed", type=int, default=0)
+    finetune.add_argument("--envs", type=int, default=8)
+    finetune.add_argument("--critic-warmup", type=int, default=4096, help="env steps, actor frozen")
+    finetune.add_argument("--init-std", type=float, default=0.1, help="fraction of half-range")
+    finetune.add_argument("--min-std", type=float, default=0.02, help="fraction of half-range")
+    finetune.add_argument("--bc-weight", type=float, default=1.0)
+    finetune.add_argument("--bc-decay", type=float, default=0.9)
+    finetune.add_argument("--out", type=Path, required=True, help="run folder")
+
     collect = commands.add_parser(
         "collect",
         help="record demonstration episodes of the expert or a trained policy",
@@ -185,6 +206,40 @@ def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except (ValueError, DatasetError) as error:
         parser.error(str(error))
     print(f"cloned {args.data} with the {args.head} head into {out}")
+    return 0
+
+
+def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Fine-tune; see :func:`add_parsers`."""
+    from simreal.learning.finetune import FinetuneConfig, finetune
+    from simreal.learning.train import RunError
+
+    _check_task(parser, "--task", args.task)
+    if args.steps < 1 or args.envs < 1 or args.critic_warmup < 0:
+        parser.error("--steps and --envs must be >= 1, --critic-warmup >= 0.")
+    if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
+        parser.error(
+            "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
+        )
+    dr = _check_dr(parser, args.dr, args.task)
+    config = FinetuneConfig(
+        args.task,
+        args.steps,
+        args.seed,
+        args.envs,
+        dr,
+        1.0 if args.width is None else args.width,
+        args.critic_warmup,
+        args.init_std,
+        args.min_std,
+        args.bc_weight,
+        args.bc_decay,
+    )
+    try:
+        out = finetune(config, args.policy, args.out)
+    except RunError as error:
+        parser.error(f"--policy: {error}")
+    print(f"fine-tuned {args.policy} on {args.task} for {args.steps} steps: {out}")
     return 0
 
 
