@@ -57,6 +57,7 @@ def test_train_writes_a_loadable_run_that_resumes(tmp_path: Path, algo: str) -> 
     _, model, _ = load_run(run)
     assert first < model.num_timesteps < first + 256 + 64
     assert any((run / "tb").rglob("events.out.tfevents.*")), "no TensorBoard log"
+    assert (run / "curve.csv").read_text().startswith("env_steps,mean_return")
 
 
 def test_a_folder_holding_another_run_is_refused(tmp_path: Path) -> None:

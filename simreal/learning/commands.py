@@ -80,7 +80,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     finetune.add_argument("--task", required=True, help="env to fine-tune on (a real proxy too)")
     _dr_argument(finetune)
-    finetune.add_argument("--steps", type=int, default=50_000)
+    budget = finetune.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, default=None, help="env steps (default: 50,000)")
+    budget.add_argument(
+        "--episodes",
+        type=int,
+        default=None,
+        help="episode budget instead of steps (fine-tuning on the target: e.g. 50)",
+    )
     finetune.add_argument("--seed", type=int, default=0)
     finetune.add_argument("--envs", type=int, default=8)
     finetune.add_argument("--critic-warmup", type=int, default=4096, help="env steps, actor frozen")
@@ -215,6 +222,15 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     from simreal.learning.train import RunError
 
     _check_task(parser, "--task", args.task)
+    if args.episodes is not None:
+        import gymnasium as gym
+
+        limit = gym.spec(args.task).max_episode_steps
+        if args.episodes < 1 or not limit:
+            parser.error("--episodes must be >= 1 on a task with a time limit.")
+        args.steps = args.episodes * limit
+    elif args.steps is None:
+        args.steps = 50_000
     if args.steps < 1 or args.envs < 1 or args.critic_warmup < 0:
         parser.error("--steps and --envs must be >= 1, --critic-warmup >= 0.")
     if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
@@ -235,11 +251,19 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         args.bc_weight,
         args.bc_decay,
     )
+    from simreal.learning.evaluate import evaluate
+
     try:
+        before = evaluate(args.policy, args.task, episodes=20)
         out = finetune(config, args.policy, args.out)
     except RunError as error:
         parser.error(f"--policy: {error}")
+    after = evaluate(out, args.task, episodes=20)
     print(f"fine-tuned {args.policy} on {args.task} for {args.steps} steps: {out}")
+    print("| policy | env | episodes | return (95% CI) | success (95% CI) |")
+    print("|---|---|---:|---:|---:|")
+    print(before.row())
+    print(after.row())
     return 0
 
 

@@ -157,6 +157,7 @@ def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
             **config.algo_kwargs,
         )
     remaining = config.steps - model.num_timesteps
+    curve = _read_curve(out)
     if remaining > 0:
 
         class Checkpoint(BaseCallback):
@@ -170,7 +171,13 @@ def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
                 if self.num_timesteps - self.last >= config.checkpoint_every:
                     self.last = self.num_timesteps
                     _save(model, env, out / CHECKPOINT)
+                    _write_curve(out, curve)
                 return True
+
+            def _on_rollout_end(self) -> None:
+                episodes = [info["r"] for info in model.ep_info_buffer]
+                if episodes:
+                    curve.append((self.num_timesteps, float(np.mean(episodes))))
 
         model.learn(
             remaining,
@@ -180,9 +187,24 @@ def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
             progress_bar=progress,
         )
         _save(model, env, out / CHECKPOINT)
+    _write_curve(out, curve)
     _save(model, env, out)
     env.close()
     return out
+
+
+def _read_curve(out: Path) -> list[tuple[int, float]]:
+    path = out / "curve.csv"
+    if not path.is_file():
+        return []
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:] if line]
+    return [(int(a), float(b)) for a, b in rows]
+
+
+def _write_curve(out: Path, curve: list[tuple[int, float]]) -> None:
+    """``curve.csv``: env steps and the mean return of the last 100 episodes, per rollout."""
+    text = "env_steps,mean_return\n" + "".join(f"{s},{r}\n" for s, r in curve)
+    write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(text))
 
 
 def _save(model: Any, env: Any, folder: Path) -> None:  # noqa: ANN401
