@@ -10,7 +10,7 @@ demonstration steps, which are counted) and the env steps each needs to reach
 
     python experiments/bc_rl_vs_rl.py [--task simreal/PendulumSwingup-v0] [--steps 300000]
 
-Writes experiments/results/bc_rl_vs_rl.json and .png and prints the table.
+Writes <out>.json and <out>.png (default experiments/results/bc_rl_vs_rl.*) and prints the table.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ for name, runs in curves.items():
     print(
         f"| {name} | {', '.join(f'{r:,.0f}' for r in reach)} | {np.nanmean(stacked[:, -1]):.1f} |"
     )
-write_json_atomic(args.out.parent / "bc_rl_vs_rl.json", summary)
+write_json_atomic(args.out.with_suffix(".json"), summary)
 
 import matplotlib  # noqa: E402
 
@@ -120,4 +120,4 @@ ax.set_ylabel("mean episode return")
 ax.set_title(f"{args.task}: BC -> RL vs RL from scratch")
 ax.legend(loc="lower right")
 fig.tight_layout()
-write_atomic(args.out.parent / "bc_rl_vs_rl.png", lambda tmp: fig.savefig(tmp, dpi=100))
+write_atomic(args.out.with_suffix(".png"), lambda tmp: fig.savefig(tmp, dpi=100))
