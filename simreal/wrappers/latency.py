@@ -121,7 +121,29 @@ def _split_delay(delay_s: float, dt: float) -> tuple[int, float]:
     return int(whole), float(steps - whole)
 
 
-class ActionDelay(RandomizableWrapper, gym.utils.RecordConstructorArgs):
+class _DelayWrapper(RandomizableWrapper):
+    """A wrapper whose one setting is a delay in seconds, bounded by the episode length."""
+
+    delay_s: float
+    _limit_s: float | None
+
+    def set_param(self, param_id: str, value: float) -> None:
+        """Set the delay (seconds); it takes effect from the next reset.
+
+        Raises:
+            KeyError: If the id is not this wrapper's delay.
+            ValueError: If the delay is negative, not finite or longer than the episode.
+        """
+        previous = self.delay_s
+        super().set_param(param_id, value)
+        try:
+            _check_within_episode(param_id, self.delay_s, self._limit_s)
+        except ValueError:
+            self.delay_s = previous
+            raise
+
+
+class ActionDelay(_DelayWrapper, gym.utils.RecordConstructorArgs):
     """Delay the actions by ``delay_s`` seconds before the wrapped env applies them.
 
     The action the wrapped env receives at control step ``t`` is the command of
@@ -207,21 +229,6 @@ class ActionDelay(RandomizableWrapper, gym.utils.RecordConstructorArgs):
             self._initial_action = initial
         self._start_episode()
 
-    def set_param(self, param_id: str, value: float) -> None:
-        """Set the delay (``latency.action``, seconds); it takes effect from the next reset.
-
-        Raises:
-            KeyError: If the id is not ``latency.action``.
-            ValueError: If the delay is negative, not finite or longer than the episode.
-        """
-        previous = self.delay_s
-        super().set_param(param_id, value)
-        try:
-            _check_within_episode(param_id, self.delay_s, self._limit_s)
-        except ValueError:
-            self.delay_s = previous
-            raise
-
     def _hold_command(self) -> NDArray[np.float64]:
         if self._initial_action is not None:
             return self._initial_action.copy()
@@ -273,7 +280,7 @@ class ActionDelay(RandomizableWrapper, gym.utils.RecordConstructorArgs):
         return obs, reward, terminated, truncated, info
 
 
-class ObservationDelay(RandomizableWrapper, gym.utils.RecordConstructorArgs):
+class ObservationDelay(_DelayWrapper, gym.utils.RecordConstructorArgs):
     """Return the observation of ``delay_s`` seconds ago.
 
     At control step ``t`` the observation returned is the one of time
@@ -334,21 +341,6 @@ class ObservationDelay(RandomizableWrapper, gym.utils.RecordConstructorArgs):
         self._active_delay_s = self.delay_s
         self._steps, self._fraction = _split_delay(self.delay_s, self.dt)
         self._observations: deque[NDArray] = deque(maxlen=self._steps + 2)
-
-    def set_param(self, param_id: str, value: float) -> None:
-        """Set the delay (``latency.observation``, seconds); it takes effect from the next reset.
-
-        Raises:
-            KeyError: If the id is not ``latency.observation``.
-            ValueError: If the delay is negative, not finite or longer than the episode.
-        """
-        previous = self.delay_s
-        super().set_param(param_id, value)
-        try:
-            _check_within_episode(param_id, self.delay_s, self._limit_s)
-        except ValueError:
-            self.delay_s = previous
-            raise
 
     def _delayed(self) -> NDArray:
         newer = self._observations[-1 - self._steps]  # o[t-k]
