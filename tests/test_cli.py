@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 
 from simreal.cli import main
-
-
-def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simreal.cli", *args], capture_output=True, text=True, timeout=300
-    )
+from tests.conftest import run_cli
 
 
 def test_help_lists_commands_without_importing_heavy_libraries() -> None:
@@ -60,7 +55,7 @@ def test_demo_writes_table_plot_and_frames(tmp_path: Path, capsys: pytest.Captur
 def test_bad_flags_exit_2_with_one_clear_message(
     args: list[str], fragment: str, tmp_path: Path
 ) -> None:
-    result = _run_cli(*args, *(["--out", str(tmp_path / "o")] if args[0] == "demo" else []))
+    result = run_cli(*args, *(["--out", str(tmp_path / "o")] if args[0] == "demo" else []))
     assert result.returncode == 2
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
@@ -70,12 +65,12 @@ def test_bad_flags_exit_2_with_one_clear_message(
 def test_demo_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     target = tmp_path / "a_file"
     target.write_text("x")
-    result = _run_cli("demo", "--tasks", "simreal/Reach-v0", "--out", str(target))
+    result = run_cli("demo", "--tasks", "simreal/Reach-v0", "--out", str(target))
     assert result.returncode == 2 and "--out" in result.stderr
 
 
 def test_tasks_lists_every_id() -> None:
-    result = _run_cli("tasks")
+    result = run_cli("tasks")
     assert result.returncode == 0
     assert "simreal/PushPixels-v0" in result.stdout and "simreal/PushPixelsReal-v0" in result.stdout
     assert "(84, 84, 3)" in result.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -15,6 +13,7 @@ import pytest
 from simreal.learning.collect import collect
 from simreal.learning.evaluate import evaluate
 from simreal.learning.train import RunError, TrainConfig, load_run, train
+from tests.conftest import run_cli
 
 SMALL_PPO = {"n_steps": 32, "batch_size": 64, "n_epochs": 1}
 MASS_SPEC = {
@@ -112,18 +111,8 @@ def test_collect_writes_a_dataset_readable_without_simreal(tmp_path: Path) -> No
         collect("simreal/ReachPixels-v0", "expert", episodes=1, out=tmp_path / "px.parquet")
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simreal.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
-    done = _cli(
+    done = run_cli(
         "train",
         "--task",
         "simreal/PendulumSwingup-v0",
@@ -138,7 +127,7 @@ def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    done = _cli(
+    done = run_cli(
         "eval",
         "--policy",
         "runs/x",
@@ -160,7 +149,7 @@ def test_cli_train_eval_collect_and_bad_input(tmp_path: Path) -> None:
         (("eval", "--policy", "nowhere", "--on", "simreal/Push-v0"), "not a finished simreal run"),
         (("collect", "--task", "simreal/Push-v0", "--out", "d.txt"), "--out"),
     ):
-        done = _cli(*args, cwd=tmp_path)
+        done = run_cli(*args, cwd=tmp_path)
         assert done.returncode == 2, args
         assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "r").exists()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -21,6 +19,7 @@ from simreal.sysid.problem import FitParam, ParamsError, load_params
 from simreal.sysid.readers import read_lerobot, read_log, write_log
 from simreal.sysid.recording import LogError, Recording
 from simreal.sysid.report import fit_document, write_fit
+from tests.conftest import run_cli
 
 HIDDEN = {
     "body[pole].mass": 1.3,
@@ -193,16 +192,6 @@ def test_fit_yaml_is_a_dr_spec_centred_on_the_fit(tmp_path: Path) -> None:
     assert mass["high"] - mass["low"] == pytest.approx(max(4 * se, 0.02 * mass["centre"]), rel=1e-6)
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simreal.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 def test_cli_records_a_real_proxy_and_fits_it(tmp_path: Path) -> None:
     (tmp_path / "params.yaml").write_text(
         "params:\n"
@@ -211,11 +200,11 @@ def test_cli_records_a_real_proxy_and_fits_it(tmp_path: Path) -> None:
         "  - {param: latency.action, low: 0.0, high: 0.1}\n"
         "  - {param: 'body[pole].mass', low: 0.5, high: 3.0}\n"
     )
-    done = _cli(
+    done = run_cli(
         "record", "--task", "simreal/PendulumSwingupReal-v0", "--out", "real.parquet", cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    done = _cli(
+    done = run_cli(
         "sysid",
         "--task",
         "simreal/PendulumSwingup-v0",
@@ -255,7 +244,7 @@ def test_cli_bad_input_exits_2_and_writes_nothing(
         "params:\n  - {param: 'body[pole].mass', low: 0.5, high: 3}\n"
     )
     write_log(_recording(seconds=2.0), tmp_path / "log.csv")
-    done = _cli(
+    done = run_cli(
         "sysid",
         *args,
         "--log",
