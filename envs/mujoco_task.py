@@ -11,6 +11,7 @@ Every task is a Gymnasium ``MujocoEnv`` that
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import mujoco
@@ -42,7 +43,7 @@ def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
     return int(value)
 
 
-class MujocoTaskEnv(MujocoEnv):
+class MujocoTaskEnv(MujocoEnv, ABC):
     """Base class: model loading, observation types, info conventions.
 
     Subclasses set ``xml_file``, ``camera_name`` and implement :meth:`state_obs`,
@@ -140,17 +141,17 @@ class MujocoTaskEnv(MujocoEnv):
         """
 
     # -- hooks for subclasses ---------------------------------------------
+    @abstractmethod
     def state_obs(self) -> NDArray[np.float64]:
         """Return the state observation vector (see the task's table)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
         """Return the named reward terms; the reward is their sum."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_success(self) -> bool:
         """Return whether the task is currently solved."""
-        raise NotImplementedError
 
     def is_terminated(self) -> bool:
         """Return whether the episode ends in a terminal state (default: never)."""
@@ -226,9 +227,9 @@ class MujocoTaskEnv(MujocoEnv):
         obs, self._last_reset_state = self._observe()
         return obs
 
+    @abstractmethod
     def sample_initial_state(self) -> None:
         """Write a random initial state into ``self.data`` using ``self.np_random``."""
-        raise NotImplementedError
 
     def hold_actuator(self, name: str, command: float) -> None:
         """Start an episode with actuator ``name`` commanded to ``command``.

@@ -16,6 +16,7 @@ flag is rounded to 0 or 1. The clipped value is what is applied and reported.
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -181,7 +182,7 @@ def _flat_index(array: NDArray, rows: tuple[int, ...], columns: tuple[int, ...] 
 
 # --------------------------------------------------------------------------- bound params
 @dataclass
-class BoundParam:
+class BoundParam(ABC):
     """A parameter resolved against one model.
 
     Attributes:
@@ -212,9 +213,9 @@ class BoundParam:
         """Number of scalar components."""
         return int(self.nominal.size)
 
+    @abstractmethod
     def read(self, model: mujoco.MjModel) -> NDArray[np.float64]:
         """Return the current value in ``model`` (flat float array)."""
-        raise NotImplementedError
 
     def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Return the per-component ``(low, high)`` of the domain the clip rule enforces."""
@@ -245,8 +246,9 @@ class BoundParam:
         self._write(model, value)
         return value
 
+    @abstractmethod
     def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
-        raise NotImplementedError
+        """Write an already clipped value into ``model``."""
 
 
 @dataclass

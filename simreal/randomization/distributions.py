@@ -15,6 +15,7 @@ distribution, ``w = 2`` one twice as wide about the same centre.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -24,30 +25,30 @@ from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
-class Distribution:
+class Distribution(ABC):
     """Base class: ``draw`` samples the configured distribution (width 1)."""
 
     kind: ClassVar[str] = ""
 
+    @abstractmethod
     def draw(self, rng: np.random.Generator, size: int) -> NDArray[np.float64]:
         """Draw ``size`` independent samples at width 1."""
-        raise NotImplementedError
 
     def widen(self, x: NDArray[np.float64], centre: NDArray[np.float64], width: float) -> NDArray:
         """Map width-1 draws to draws at ``width`` about ``centre`` (linear rule)."""
         return centre + width * (x - centre)
 
+    @abstractmethod
     def shifted(self, delta: float) -> Distribution:
         """Return the distribution moved by ``delta`` (additive re-centring)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def scaled(self, factor: float) -> Distribution:
         """Return the distribution multiplied by ``factor > 0`` (multiplicative re-centring)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def mean(self) -> float:
         """The mean at width 1 (used as the centre of a ``set`` term without one)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ class Choice(Distribution):
         return rng.choice(np.asarray(self.values, np.float64), size=size, p=self.probs)
 
     def widen(self, x: NDArray, centre: NDArray, width: float) -> NDArray:  # noqa: D102
-        raise NotImplementedError("Choice is widened by the term (it needs its own draw)")
+        raise TypeError(
+            "a choice is widened by keeping the centre with probability 1 - width; "
+            "BoundSpec.sample_vector does it with a draw of its own"
+        )
 
     def shifted(self, delta: float) -> Choice:  # noqa: D102
         raise ValueError("a choice term cannot be re-centred")

@@ -11,6 +11,7 @@ Adapters resolve every index by name from the env's model when built.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ class NotBatchableError(Exception):
     """The env cannot be stepped by the batched vector env (e.g. image observations)."""
 
 
-class BatchedTask:
+class BatchedTask(ABC):
     """Base adapter: what to bind from the batch and how to compute a step's results.
 
     Subclasses set ``fields`` (``MjData`` field names to bind) and implement
@@ -42,13 +43,13 @@ class BatchedTask:
         """Quantities needed from the state before the step (default: none)."""
         return None
 
+    @abstractmethod
     def observe(self, d: Arrays) -> NDArray[np.float64]:
         """Return the ``(N, obs_dim)`` observations."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reward_terms(self, d: Arrays, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
         """Return the named ``(N,)`` reward terms; the reward is their sum."""
-        raise NotImplementedError
 
     def success(self, d: Arrays) -> NDArray[np.bool_]:
         """Return ``(N,)`` success flags (default: none succeed)."""
