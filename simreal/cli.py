@@ -9,28 +9,25 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` accepting integers >= ``minimum``, with a clear message otherwise."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, got {text!r}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
 
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         "results.json and one rendered frame per task.",
     )
     demo.add_argument(
-        "--episodes", type=_positive_int, default=10, help="seeded episodes per plant (default: 10)"
+        "--episodes",
+        type=int_at_least(1),
+        default=10,
+        help="seeded episodes per plant (default: 10)",
     )
     demo.add_argument(
-        "--seed", type=_nonnegative_int, default=0, help="seed of the first episode (default: 0)"
+        "--seed", type=int_at_least(0), default=0, help="seed of the first episode (default: 0)"
     )
     demo.add_argument(
         "--tasks",
