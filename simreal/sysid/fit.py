@@ -195,8 +195,12 @@ def global_search(
     n_params, m = objective.n_params, objective.m
     x_start = objective.initial_x(start)
     states = x_start[n_params:].reshape(len(objective.segments), 2 * m)
-    options = {"bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9,
-               "maxfevals": max_evaluations or 150 * n_params}  # fmt: skip
+    options = {
+        "bounds": [0.0, 1.0],
+        "seed": seed + 1,
+        "verbose": -9,
+        "maxfevals": max_evaluations or 150 * n_params,
+    }
     search = cma.CMAEvolutionStrategy(x_start[:n_params], 0.3, options)
     while not search.stop():
         candidates = search.ask()
@@ -274,9 +278,15 @@ def fit(
             [np.ones(objective.n_params), np.full(x0.size - objective.n_params, np.inf)]
         )
         result = scipy.optimize.least_squares(
-            objective.residuals, x0, jac=objective.jacobian, bounds=(lower, upper),
-            x_scale="jac", loss=loss, method="trf", max_nfev=max_iterations,
-        )  # fmt: skip
+            objective.residuals,
+            x0,
+            jac=objective.jacobian,
+            bounds=(lower, upper),
+            x_scale="jac",
+            loss=loss,
+            method="trf",
+            max_nfev=max_iterations,
+        )
         x = result.x
         theta = objective.values(x)
         evaluations += objective.evaluations
@@ -289,12 +299,25 @@ def fit(
                 f"stage {stage}/{len(segment_seconds)}: {len(segments)} segments of {seconds:g} s, "
                 f"rms {rms_before:.3g} -> {rms_after:.3g} in {result.nfev} evaluations; {shown}"
             )
-    std_errors, correlation, notes = _uncertainty(objective, x, result.fun, theta, problem.params)
+    # least_squares returns the Jacobian at the solution (for robust losses, the one it
+    # weighted), so the uncertainty needs no further simulation.
+    std_errors, correlation, notes = _uncertainty(
+        objective, np.asarray(result.jac), result.fun, theta, problem.params
+    )
     traces = _traces(objective, objective.initial_x(problem.start), x)
     return FitResult(
-        list(problem.params), theta, std_errors, correlation, problem.start.copy(),
-        rms_before, rms_after, notes, time.perf_counter() - started, evaluations, traces,
-    )  # fmt: skip
+        list(problem.params),
+        theta,
+        std_errors,
+        correlation,
+        problem.start.copy(),
+        rms_before,
+        rms_after,
+        notes,
+        time.perf_counter() - started,
+        evaluations,
+        traces,
+    )
 
 
 def _traces(objective: _Objective, x_before: NDArray, x_after: NDArray) -> list[dict]:
@@ -310,8 +333,12 @@ def _traces(objective: _Objective, x_before: NDArray, x_after: NDArray) -> list[
         simulated[label] = objective.replayer.simulate(jobs)
     traces = []
     for r, rec in enumerate(problem.recordings):
-        trace = {"time": rec.time, "measured": problem.measured(rec), "joints": problem.joint_names,
-                 "source": rec.source}  # fmt: skip
+        trace = {
+            "time": rec.time,
+            "measured": problem.measured(rec),
+            "joints": problem.joint_names,
+            "source": rec.source,
+        }
         for label, sims in simulated.items():
             out = np.full_like(trace["measured"], np.nan)
             for k, seg in enumerate(objective.segments):
@@ -358,9 +385,9 @@ def _degeneracies(jac: NDArray, n_params: int, params: list[FitParam]) -> list[s
     return notes
 
 
-def _uncertainty(objective: _Objective, x: NDArray, residual: NDArray, theta: NDArray,
-                 params: list[FitParam]) -> tuple[NDArray, NDArray, list[str]]:  # fmt: skip
-    jac = objective.jacobian(x)
+def _uncertainty(
+    objective: _Objective, jac: NDArray, residual: NDArray, theta: NDArray, params: list[FitParam]
+) -> tuple[NDArray, NDArray, list[str]]:
     m, n = jac.shape
     dof = max(m - n, 1)
     variance = float(residual @ residual) / dof
@@ -389,10 +416,14 @@ def _uncertainty(objective: _Objective, x: NDArray, residual: NDArray, theta: ND
                 )
     for i, p in enumerate(params):
         if not np.isfinite(std[i]) or std[i] > RELATIVE_SE_WARNING * max(abs(theta[i]), 1e-12):
-            notes.append(f"{p.id} is not determined by the data (standard error {std[i]:.3g}); "
-                         "record more informative data or fix it.")  # fmt: skip
+            notes.append(
+                f"{p.id} is not determined by the data (standard error {std[i]:.3g}); "
+                "record more informative data or fix it."
+            )
         margin = 1e-3 * (p.high - p.low)
         if theta[i] <= p.low + margin or theta[i] >= p.high - margin:
-            notes.append(f"{p.id} ended on its bound ({theta[i]:.4g} in [{p.low:g}, {p.high:g}]); "
-                         "widen the bounds if that is not physical.")  # fmt: skip
+            notes.append(
+                f"{p.id} ended on its bound ({theta[i]:.4g} in [{p.low:g}, {p.high:g}]); "
+                "widen the bounds if that is not physical."
+            )
     return std, correlation, notes

@@ -170,8 +170,15 @@ class Replayer:
             padded[: seg.nstep] = u
             padded[seg.nstep :] = u[-1]
             controls.append(padded)
+        # A persistent pool: a fit calls rollout dozens of times, and starting threads each
+        # time costs as much as a short rollout.
         out, _ = mujoco.rollout.rollout(
-            models, self.datas, np.array(states), np.array(controls), nstep=self.max_nstep
+            models,
+            self.datas,
+            np.array(states),
+            np.array(controls),
+            nstep=self.max_nstep,
+            persistent_pool=True,
         )
         results = []
         for (k, _, q0, v0, _), trajectory in zip(jobs, out, strict=True):
