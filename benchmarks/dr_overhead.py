@@ -16,6 +16,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
+from env_step_overhead import env_steps_per_second  # the same timing loop
 
 import simreal
 
@@ -59,15 +60,7 @@ def spec_for(ids: list[str]) -> dict:
 
 def seconds_per_step(env: gym.Env, steps: int) -> float:
     """Mean wall time of env.step with random actions, resetting at episode ends."""
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(steps)]
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for action in actions:
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            env.reset()
-    return (time.perf_counter() - start) / steps
+    return 1.0 / env_steps_per_second(env, steps)
 
 
 def seconds_per_resample(env: gym.Env, repeats: int) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -172,5 +173,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def entry_point() -> int:
+    """The installed ``simreal`` script: :func:`main`, quiet when its output pipe closes early."""
+    try:
+        return main()
+    except BrokenPipeError:  # e.g. `simreal tasks | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep the interpreter from failing at exit
+        return 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry_point())
