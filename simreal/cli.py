@@ -41,37 +41,85 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simreal {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="<command>")
 
-    demo = commands.add_parser(
-        "demo",
-        help="run every task's expert on its nominal model and its real proxy",
+    gap = commands.add_parser(
+        "gap",
+        help="the reality gap: every task's expert on its nominal model and its real proxy",
         description="Run each task's expert on the nominal model and on the task's real "
         "proxy, print the reality-gap table (return, success) and save a bar chart, "
         "results.json and one rendered frame per task.",
     )
-    demo.add_argument(
+    gap.add_argument(
         "--episodes",
         type=int_at_least(1),
         default=10,
         help="seeded episodes per plant (default: 10)",
     )
-    demo.add_argument(
+    gap.add_argument(
         "--seed", type=int_at_least(0), default=0, help="seed of the first episode (default: 0)"
     )
-    demo.add_argument(
+    gap.add_argument(
         "--tasks",
         nargs="+",
         metavar="ID",
         help="nominal task ids to run (default: every task; see `simreal tasks`)",
+    )
+    gap.add_argument(
+        "--out", type=Path, default=Path("gap_output"), help="output folder (default: gap_output)"
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="end to end: log the real proxy, fit it, train nominal / wide DR / sysid-centred "
+        "DR, compare on the real proxy",
+        description="The main job on built-in defaults (about 5 minutes on 2 cores): record an "
+        "excitation log on the task's real proxy, fit the model's parameters and latency to it, "
+        "train policies on the nominal model, under wide DR and under DR centred on the fit, "
+        "and evaluate each on the real proxy. Prints the table; writes results.json, demo.png, "
+        "fit.yaml and fit.png. Rerunning resumes.",
+    )
+    demo.add_argument(
+        "--task",
+        default="simreal/PendulumSwingup-v0",
+        help="task whose real proxy plays the robot (default: simreal/PendulumSwingup-v0)",
+    )
+    demo.add_argument(
+        "--seeds", type=int_at_least(1), default=2, help="seeds per condition (default: 2)"
+    )
+    demo.add_argument(
+        "--steps",
+        type=int_at_least(1),
+        default=None,
+        help="env steps per policy (default: the task's training defaults)",
+    )
+    demo.add_argument(
+        "--episodes",
+        type=int_at_least(1),
+        default=20,
+        help="evaluation episodes per policy and plant (default: 20)",
+    )
+    demo.add_argument(
+        "--wide-width",
+        type=float,
+        default=2.0,
+        help="width of the wide, uncentred DR condition (default: 2)",
+    )
+    demo.add_argument(
+        "--jobs",
+        type=int_at_least(1),
+        default=None,
+        help="policies trained at once (default: the number of cores)",
     )
     demo.add_argument(
         "--out", type=Path, default=Path("demo_output"), help="output folder (default: demo_output)"
     )
 
     from simreal.learning.commands import add_parsers as add_learning_parsers
+    from simreal.sweeps.commands import add_parser as add_sweep_parser
     from simreal.sysid.commands import add_parsers as add_sysid_parsers
 
     add_learning_parsers(commands)
     add_sysid_parsers(commands)
+    add_sweep_parser(commands)
 
     commands.add_parser(
         "tasks",
@@ -126,6 +174,29 @@ def _run_tasks() -> int:
     return 0
 
 
+def _run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from simreal.envs.registry import task_for
+
+    _check_task_ids(parser, [args.task])
+    if not task_for(args.task).default_spec_path.with_name("sysid.yaml").is_file():
+        parser.error(f"--task: {args.task} ships no sysid.yaml, so the demo cannot fit it.")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
+    from simreal.demo import DemoConfig, run_demo
+
+    try:
+        config = DemoConfig(args.task, args.seeds, args.steps, args.episodes, args.wide_width)
+    except ValueError as error:
+        parser.error(f"--{str(error).replace('_', '-')}")
+    from simreal.sweeps import SweepError
+
+    try:
+        run_demo(config, args.out, jobs=args.jobs or os.cpu_count() or 1)
+    except SweepError as error:
+        parser.error(f"{error} (the demo's settings changed: use another --out)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simreal`` command.
 
@@ -158,16 +229,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         runner = run_record if args.command == "record" else run_sysid
         return runner(args, commands_parser(parser, args.command))
+    if args.command == "sweep":
+        from simreal.sweeps.commands import run_sweep
+
+        return run_sweep(args, commands_parser(parser, "sweep"))
     if args.command == "demo":
+        return _run_demo(args, commands_parser(parser, "demo"))
+    if args.command == "gap":
         from simreal.envs.registry import task_ids
 
         ids = args.tasks or task_ids(include_real=False)
         _check_task_ids(parser, ids)
         if args.out.exists() and not args.out.is_dir():
             parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
-        from simreal.demo import run_demo
+        from simreal.gap_report import run_gap_report
 
-        run_demo(ids, args.episodes, args.seed, args.out)
+        run_gap_report(ids, args.episodes, args.seed, args.out)
         return 0
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it
     return 2

@@ -1,128 +1,249 @@
-"""The demo: every task's expert on its nominal model and on its real proxy.
+"""The end-to-end demo: measure the "real" robot, centre the randomization on it, train, compare.
 
-Prints the reality-gap table, writes ``results.json``, a bar chart
-``reality_gap.png`` and one rendered frame per task (nominal | real proxy) under
-the output folder. Every file is written atomically.
+On a task's real proxy, as one would on hardware:
+
+1. **record** a 20 s multisine excitation log on the real proxy (``real_log.parquet``);
+2. **identify** the task model's parameters and latency from it (``fit.yaml``, ``fit.png``);
+3. **train** policies three ways (``sweep_default/``, ``sweep_fit/``): on the nominal model only
+   (the default spec at width 0), under wide uncentred DR (the default spec at a large width), and
+   under narrow DR centred on the fit (``fit.yaml`` at width 1);
+4. **evaluate** each on the nominal model and on the real proxy with the same seeds, and print
+   the table (mean return over seeds with 95% intervals), ``results.json`` and ``demo.png``.
+
+Every stage writes its results atomically and is skipped when they exist, so an interrupted
+demo resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
-from numpy.typing import NDArray
 
 from simreal.atomic_io import write_atomic, write_json_atomic
-from simreal.envs.registry import make_expert, task_for
-from simreal.reality_gap import GapRow, format_gap_table, measure_gap
+from simreal.stats import mean_ci
 
-FRAME_SIZE = (320, 240)
-
-
-def final_frame(env_id: str, seed: int) -> NDArray[np.uint8]:
-    """Render the last frame of one expert episode on ``env_id``."""
-    width, height = FRAME_SIZE
-    env = gym.make(env_id, render_mode="rgb_array", width=width, height=height)
-    expert = make_expert(env_id)
-    try:
-        _, info = env.reset(seed=seed)
-        done = False
-        while not done:
-            _, _, terminated, truncated, info = env.step(expert(info["state"]))
-            done = terminated or truncated
-        return env.render()
-    finally:
-        env.close()
+SYSID_PARAMS = "sysid.yaml"
 
 
-def save_task_frames(env_id: str, path: Path, seed: int) -> None:
-    """Save the final frames of the nominal task and of its real proxy side by side."""
-    import matplotlib.pyplot as plt
+@dataclass(frozen=True)
+class DemoConfig:
+    """Settings of the demo (the defaults run in about 5 minutes on 2 cores).
 
-    task = task_for(env_id)
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.3))
-    for ax, (label, plant) in zip(
-        axes, (("nominal", task.env_id), ("real proxy", task.real_id)), strict=True
-    ):
-        ax.imshow(final_frame(plant, seed))
-        ax.set_title(f"{task.name}: {label}", fontsize=10)
-        ax.axis("off")
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
-    plt.close(fig)
+    Attributes:
+        task: Nominal task id; its real proxy plays the robot.
+        seeds: Training seeds per condition.
+        steps: Env steps per policy (``None``: the task's training defaults).
+        episodes: Evaluation episodes per policy and plant.
+        wide_width: Width of the uncentred "wide DR" condition.
+        log_seconds: Length of the excitation log.
+        noise: Sensor noise added to the log, as a fraction of each signal's range.
+        seed: Seed of the excitation and of the log's noise.
+    """
+
+    task: str = "simreal/PendulumSwingup-v0"
+    seeds: int = 2
+    steps: int | None = None
+    episodes: int = 20
+    wide_width: float = 2.0
+    log_seconds: float = 20.0
+    noise: float = 0.005
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("seeds", "episodes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1):
+            raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}.")
+        for name in ("wide_width", "log_seconds"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a number > 0, got {value!r}.")
+        if not np.isfinite(self.noise) or self.noise < 0:
+            raise ValueError(f"noise must be a number >= 0, got {self.noise!r}.")
 
 
-def plot_gap(rows: Sequence[GapRow], path: Path) -> None:
-    """Bar chart of expert success on nominal vs real proxy, with 95% intervals."""
-    import matplotlib.pyplot as plt
+@dataclass(frozen=True)
+class Condition:
+    """One training condition of the comparison, as a sweep setting."""
 
-    x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(rows)), 3.8))
-    for offset, key, colour in ((-0.2, "nominal", "tab:blue"), (0.2, "real", "tab:red")):
-        results = [getattr(row, key) for row in rows]
-        rates = np.array([r.success_rate for r in results])
-        low = np.array([r.success_ci95_low for r in results])
-        high = np.array([r.success_ci95_high for r in results])
-        # Clipped at 0: the interval's bound can differ from the rate by rounding at 0% or 100%.
-        err = np.clip(np.stack([rates - low, high - rates]), 0.0, None)
-        label = "nominal model" if key == "nominal" else "real proxy"
-        ax.bar(x + offset, rates, 0.4, yerr=err, capsize=3, color=colour, label=label)
-    ax.set_xticks(x, [task_for(row.task).name for row in rows], rotation=20, ha="right")
-    ax.set_ylabel("expert success rate")
-    ax.set_ylim(0, 1.25)
-    ax.set_title(
-        f"The reality gap: experts on nominal vs real proxy ({rows[0].nominal.episodes} episodes)"
+    name: str
+    dr: str
+    width: float
+
+
+def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) -> None:
+    """Stage 1: excite the real proxy and log commands and joints."""
+    import gymnasium as gym
+
+    from simreal.envs.registry import task_for
+    from simreal.sysid.excitation import excitation, record_env
+    from simreal.sysid.readers import write_log
+
+    env = gym.make(task_for(config.task).real_id)
+    rng = np.random.default_rng(config.seed)
+    dt = float(env.unwrapped.dt)
+    commands = excitation(
+        "multisine", config.log_seconds, dt, env.unwrapped.model.actuator_ctrlrange, rng
     )
-    ax.legend(loc="upper right", ncol=2)
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
-    plt.close(fig)
+    recording = record_env(env, commands, seed=config.seed, noise=config.noise, rng=rng)
+    env.close()
+    write_log(recording, path)
+    say(f"[1/4] recorded {recording.duration:.0f} s on {env.spec.id} -> {path}")
+
+
+def identify(config: DemoConfig, log: Path, out: Path, say: Callable[[str], None]) -> None:
+    """Stage 2: fit the task model's parameters and latency to the log; write fit.yaml."""
+    import gymnasium as gym
+
+    from simreal.envs.registry import task_for
+    from simreal.sysid.fit import fit
+    from simreal.sysid.problem import load_params
+    from simreal.sysid.readers import read_log
+    from simreal.sysid.report import format_table, plot_fit, write_fit
+
+    params_path = task_for(config.task).default_spec_path.with_name(SYSID_PARAMS)
+    if not params_path.is_file():
+        raise ValueError(f"{config.task} ships no {SYSID_PARAMS}: the demo cannot fit it.")
+    env = gym.make(config.task)
+    result = fit(env.unwrapped.model, load_params(params_path), [read_log(log)], progress=None)
+    env.close()
+    plot_fit(result, out.with_suffix(".png"))
+    write_fit(result, out, [str(log)])
+    say(f"[2/4] fitted {len(result.params)} parameters to the log:\n{format_table(result)}")
+
+
+def conditions(config: DemoConfig) -> list[Condition]:
+    """The three training conditions compared on the real proxy."""
+    return [
+        Condition("nominal only", "default", 0.0),
+        Condition(f"wide DR (width {config.wide_width:g})", "default", config.wide_width),
+        Condition("sysid-centred DR", "fit", 1.0),
+    ]
 
 
 def run_demo(
-    env_ids: Sequence[str],
-    episodes: int,
-    seed: int,
-    out_dir: Path,
-    progress: Callable[[str], None] = print,
-) -> list[GapRow]:
-    """Measure the reality gap of every task's expert and save table, plot and frames.
+    config: DemoConfig, out: str | Path, jobs: int = 1, say: Callable[[str], None] = print
+) -> dict:
+    """Run (or resume) the four stages; return the comparison as a dict.
 
     Args:
-        env_ids: Nominal task ids to run.
-        episodes: Episodes per plant.
-        seed: Seed of the first episode.
-        out_dir: Folder for ``results.json``, ``reality_gap.png`` and ``frames/``.
-        progress: Receives one line per finished task.
+        config: The demo's settings.
+        out: Output folder.
+        jobs: Policies trained at once.
+        say: Receives progress lines and the final table.
 
     Returns:
-        One row per task.
+        ``results.json``'s content.
     """
+    from simreal.envs.registry import task_for
+    from simreal.learning.defaults import training_defaults
+    from simreal.learning.evaluate import evaluate
+    from simreal.sweeps import SweepConfig, resolve_dr
+    from simreal.sweeps import run as run_sweep
+    from simreal.sweeps.run import metric_columns
+
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    real = task_for(config.task).real_id
+    log, fit_path = out / "real_log.parquet", out / "fit.yaml"
+    if not log.is_file():
+        record_real_log(config, log, say)
+    if not fit_path.is_file():
+        identify(config, log, fit_path, say)
+    defaults = training_defaults(config.task)
+    algo = defaults["algo"]
+    say(f"[3/4] training {algo.upper()} policies, {config.seeds} seeds per condition")
+    sweeps = {}
+    for label, source, widths in (
+        ("default", "default", (0.0, config.wide_width)),
+        ("fit", str(fit_path), (1.0,)),
+    ):
+        sweep = SweepConfig(
+            task=config.task,
+            widths=widths,
+            seeds=config.seeds,
+            steps=config.steps or defaults["steps"],
+            eval_on=(real,),
+            algos=(algo,),
+            dr=resolve_dr(config.task, [source]),
+            episodes=config.episodes,
+            n_envs=defaults["n_envs"],
+            algo_kwargs={algo: defaults["algo_kwargs"].get(algo, {})},
+        )
+        sweeps[label] = run_sweep(sweep, out / f"sweep_{label}", jobs=jobs).rows
+    say("[4/4] evaluating on the real proxy")
+    expert = evaluate("expert", real, episodes=config.episodes)
+    rows = []
+    for condition in conditions(config):
+        members = [r for r in sweeps[condition.dr] if r["width"] == condition.width]
+        row = {"condition": condition.name, "dr": condition.dr, "width": condition.width}
+        for env_id, key in ((config.task, "nominal"), (real, "real")):
+            mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
+            success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
+            row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
+        row["seeds"] = len(members)
+        rows.append(row)
+    results = {
+        "config": asdict(config),
+        "real_proxy": real,
+        "expert_on_real": {"return": expert.mean_return, "success": expert.success_rate},
+        "conditions": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    write_json_atomic(out / "results.json", results)
+    plot_conditions(results, out / "demo.png")
+    say(format_table(results))
+    written = [out / "results.json", out / "demo.png", fit_path, fit_path.with_suffix(".png")]
+    say(f"\nWrote {', '.join(str(p) for p in written)} in {results['seconds']:.0f} s")
+    return results
+
+
+def format_table(results: dict) -> str:
+    """The comparison as a markdown table."""
+    lines = [
+        "| trained on | return, nominal | return, real proxy | success, real proxy |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in results["conditions"]:
+        lines.append(
+            f"| {row['condition']} | {row['nominal_return']:.1f} ± {row['nominal_ci95']:.1f} | "
+            f"{row['real_return']:.1f} ± {row['real_ci95']:.1f} | {row['real_success']:.0%} |"
+        )
+    expert = results["expert_on_real"]
+    lines.append(f"| (expert controller) | | {expert['return']:.1f} | {expert['success']:.0%} |")
+    return "\n".join(lines)
+
+
+def plot_conditions(results: dict, path: Path) -> None:
+    """Bar chart: return on the nominal model and on the real proxy per condition (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    out_dir = Path(out_dir)
-    rows = []
-    for i, env_id in enumerate(env_ids, start=1):
-        start = time.perf_counter()
-        row = measure_gap(env_id, episodes, seed)
-        rows.append(row)
-        frame_path = out_dir / "frames" / f"{task_for(env_id).name}.png"
-        save_task_frames(env_id, frame_path, seed)
-        progress(
-            f"[{i}/{len(env_ids)}] {env_id}: success {row.nominal.success_rate:.0%} nominal, "
-            f"{row.real.success_rate:.0%} real proxy ({time.perf_counter() - start:.1f} s)"
-        )
-    write_json_atomic(
-        out_dir / "results.json",
-        {"episodes": episodes, "seed": seed, "tasks": [row.to_dict() for row in rows]},
-    )
-    plot_gap(rows, out_dir / "reality_gap.png")
-    progress("")
-    progress(format_gap_table(rows))
-    written = [out_dir / "results.json", out_dir / "reality_gap.png", out_dir / "frames"]
-    progress("\nWrote " + ", ".join(str(p) for p in written))
-    return rows
+    import matplotlib.pyplot as plt
+
+    rows = results["conditions"]
+    x = np.arange(len(rows))
+    figure, axis = plt.subplots(figsize=(7, 3.8))
+    for offset, key, colour, label in (
+        (-0.2, "nominal", "tab:blue", "nominal model"),
+        (0.2, "real", "tab:red", "real proxy"),
+    ):
+        means = [r[f"{key}_return"] for r in rows]
+        halves = [r[f"{key}_ci95"] for r in rows]
+        axis.bar(x + offset, means, 0.4, yerr=halves, capsize=3, color=colour, label=label)
+    axis.axhline(results["expert_on_real"]["return"], color="k", ls="--", lw=1,
+                 label="expert on real proxy")  # fmt: skip
+    axis.set_xticks(x, [r["condition"] for r in rows])
+    axis.set_ylabel(f"return (mean, 95% CI over {rows[0]['seeds']} seeds)")
+    axis.set_title("Trained in sim, evaluated on the real proxy")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
+    plt.close(figure)

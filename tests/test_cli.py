@@ -1,4 +1,4 @@
-"""The ``simreal`` command: fast help, the demo, and clear errors on bad flags."""
+"""The ``simreal`` command: fast help, the reality-gap report, and clear errors on bad flags."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ def test_help_lists_commands_without_importing_heavy_libraries() -> None:
     assert "HEAVY []" in result.stdout
 
 
-def test_demo_writes_table_plot_and_frames(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_gap_report_writes_table_plot_and_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "demo"
-    assert main(["demo", "--episodes", "2", "--tasks", "simreal/Reach-v0", "--out", str(out)]) == 0
+    assert main(["gap", "--episodes", "2", "--tasks", "simreal/Reach-v0", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "| simreal/Reach-v0 |" in printed
     results = json.loads((out / "results.json").read_text())
@@ -45,27 +47,27 @@ def test_demo_writes_table_plot_and_frames(tmp_path: Path, capsys: pytest.Captur
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["demo", "--episodes", "0"], "--episodes"),
-        (["demo", "--episodes", "many"], "--episodes"),
-        (["demo", "--seed", "-3"], "--seed"),
-        (["demo", "--tasks", "simreal/Rech-v0"], "simreal/Reach-v0"),
+        (["gap", "--episodes", "0"], "--episodes"),
+        (["gap", "--episodes", "many"], "--episodes"),
+        (["gap", "--seed", "-3"], "--seed"),
+        (["gap", "--tasks", "simreal/Rech-v0"], "simreal/Reach-v0"),
         (["frobnicate"], "frobnicate"),
     ],
 )
 def test_bad_flags_exit_2_with_one_clear_message(
     args: list[str], fragment: str, tmp_path: Path
 ) -> None:
-    result = run_cli(*args, *(["--out", str(tmp_path / "o")] if args[0] == "demo" else []))
+    result = run_cli(*args, *(["--out", str(tmp_path / "o")] if args[0] == "gap" else []))
     assert result.returncode == 2
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists(), "nothing may be written on bad input"
 
 
-def test_demo_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
+def test_gap_report_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     target = tmp_path / "a_file"
     target.write_text("x")
-    result = run_cli("demo", "--tasks", "simreal/Reach-v0", "--out", str(target))
+    result = run_cli("gap", "--tasks", "simreal/Reach-v0", "--out", str(target))
     assert result.returncode == 2 and "--out" in result.stderr
 
 

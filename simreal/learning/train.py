@@ -103,23 +103,26 @@ def _algorithm(name: str):  # noqa: ANN202
     return {"ppo": PPO, "sac": SAC}[name]
 
 
-def _make_env(config: TrainConfig) -> Any:  # noqa: ANN401
+def _make_env(config: TrainConfig, threads: int | None = None) -> Any:  # noqa: ANN401
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
     from simreal.vector.make_vec import make_vec
 
-    venv = make_vec(config.task, config.n_envs, dr=config.dr, width=config.width)
+    venv = make_vec(config.task, config.n_envs, dr=config.dr, width=config.width, n_threads=threads)
     venv.seed(config.seed)
     return VecNormalize(VecMonitor(venv), norm_obs=True, norm_reward=False)
 
 
-def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
+def train(
+    config: TrainConfig, out: str | Path, progress: bool = True, threads: int | None = None
+) -> Path:
     """Train, checkpointing as it goes; rerunning the same command resumes the run.
 
     Args:
         config: What to train.
         out: The run folder.
         progress: Show SB3's progress bar.
+        threads: Simulation threads (default: all cores); results do not depend on it.
 
     Returns:
         The run folder.
@@ -141,7 +144,7 @@ def train(config: TrainConfig, out: str | Path, progress: bool = True) -> Path:
             )
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(config_path, asdict(config))
-    env = _make_env(config)
+    env = _make_env(config, threads)
     algo = _algorithm(config.algo)
     checkpoint = out / CHECKPOINT / POLICY
     if checkpoint.exists():

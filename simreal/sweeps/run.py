@@ -1,0 +1,72 @@
+"""One run of a sweep: train at one grid point, then evaluate on every target.
+
+This is the function the backends ship to a worker process (local pool or a Ray
+worker), so it takes and returns plain data. Training checkpoints into
+``<sweep>/runs/<run_id>/``: a run cut short (even by SIGKILL) resumes from its
+last checkpoint when the sweep is rerun.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from simreal.sweeps.grid import RunPoint
+
+
+def short_id(env_id: str) -> str:
+    """An env id without its namespace, for column names (``PendulumSwingupReal-v0``)."""
+    return env_id.rpartition("/")[2]
+
+
+def metric_columns(env_id: str) -> tuple[str, str, str]:
+    """Column names of one evaluated env: mean return, its 95% half-width, success rate."""
+    name = short_id(env_id)
+    return f"{name}/return", f"{name}/return_ci95", f"{name}/success"
+
+
+def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
+    """Train and evaluate one grid point; return its results-table row.
+
+    Args:
+        point: The grid point.
+        runs_dir: Folder of the sweep's run folders.
+        threads: CPU threads this run may use (simulation and torch).
+
+    Returns:
+        The row: the point's settings, wall times and one return / interval /
+        success triple per evaluated env.
+    """
+    import torch
+
+    from simreal.learning.evaluate import evaluate
+    from simreal.learning.train import TrainConfig, train
+
+    torch.set_num_threads(threads)
+    config = TrainConfig(
+        task=point.task,
+        algo=point.algo,
+        steps=point.steps,
+        seed=point.seed,
+        n_envs=point.n_envs,
+        dr=point.spec,
+        width=point.width,
+        checkpoint_every=max(point.steps // 10, 1),
+        algo_kwargs=point.algo_kwargs,
+    )
+    folder = Path(runs_dir) / point.run_id
+    start = time.perf_counter()
+    train(config, folder, progress=False, threads=threads)
+    trained = time.perf_counter()
+    row: dict[str, Any] = {**point.settings(), "train_seconds": round(trained - start, 2)}
+    for env_id in point.eval_on:
+        result = evaluate(folder, env_id, episodes=point.episodes, seed=point.eval_seed)
+        mean, half, success = metric_columns(env_id)
+        row[mean], row[half], row[success] = (
+            result.mean_return,
+            result.return_ci95,
+            result.success_rate,
+        )
+    row["eval_seconds"] = round(time.perf_counter() - trained, 2)
+    return row

@@ -1,0 +1,227 @@
+"""Randomization-width sweeps: the grid, the folder, resuming after SIGKILL, both backends."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simreal.sweeps import SweepConfig, SweepError, expand, resolve_dr, run
+from simreal.sweeps.store import SweepStore
+from tests.conftest import run_cli
+
+TASK = "simreal/CartpoleBalance-v0"
+REAL = "simreal/CartpoleBalanceReal-v0"
+TINY_PPO = {"ppo": {"n_steps": 32, "batch_size": 64, "n_epochs": 1}}
+TIMING = {"train_seconds", "eval_seconds"}
+
+
+def tiny_config(widths: tuple[float, ...] = (0.0, 1.0), seeds: int = 1, **changes) -> SweepConfig:
+    """A sweep small enough for a test: 64 PPO steps per run, 2 evaluation episodes."""
+    settings = dict(
+        task=TASK,
+        widths=widths,
+        seeds=seeds,
+        steps=64,
+        eval_on=(REAL,),
+        algos=("ppo",),
+        dr=resolve_dr(TASK, ["default"]),
+        episodes=2,
+        n_envs=2,
+        algo_kwargs=TINY_PPO,
+    )
+    return SweepConfig(**{**settings, **changes})
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_grid_crosses_every_axis_with_readable_stable_ids(tmp_path: Path) -> None:
+    fit = tmp_path / "fit.yaml"
+    fit.write_text(
+        yaml.safe_dump(
+            {
+                "sysid": {"model": "x.xml"},  # a fit.yaml's summary is dropped from the spec
+                "terms": [
+                    {
+                        "param": "joint[hinge].damping",
+                        "op": "set",
+                        "distribution": "normal",
+                        "mean": 0.2,
+                        "std": 0.01,
+                    }
+                ],
+            }
+        )
+    )
+    sources = resolve_dr(TASK, ["default", str(fit)])
+    assert [s.label for s in sources] == ["default", "fit"]
+    assert "sysid" not in sources[1].spec
+    config = tiny_config(widths=(0.0, 0.5, 2.0), seeds=2, dr=sources, algos=("ppo", "sac"))
+    points = expand(config)
+    assert len(points) == 2 * 2 * 3 * 2
+    assert points[0].run_id == "ppo_default_all_w0_s0"
+    assert len({p.run_id for p in points}) == len(points)
+    assert all(p.eval_on == (TASK, REAL) for p in points)
+    each = expand(tiny_config(terms="each"))
+    default_terms = sources[0].spec["terms"]
+    assert len(each) == len(default_terms) * 2
+    assert all(len(p.spec["terms"]) == 1 for p in each)
+    assert {p.terms for p in each} == {t["param"] for t in default_terms}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"widths": (-0.5,)}, "widths"),
+        ({"widths": (1.0, 1.0)}, "twice"),
+        ({"widths": ()}, "at least one width"),
+        ({"seeds": 0}, "seeds"),
+        ({"algos": ("dqn",)}, "unknown algorithm"),
+        ({"terms": "some"}, "terms"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_field_named(changes: dict, message: str) -> None:
+    with pytest.raises(SweepError, match=message):
+        tiny_config(**changes)
+
+
+def test_a_missing_spec_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SweepError, match="does not exist"):
+        resolve_dr(TASK, [str(tmp_path / "nope.yaml")])
+
+
+def test_sweep_writes_table_plot_and_resumes_without_redoing(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    first = run(tiny_config(), out, progress=False)
+    assert (first.total, first.finished, first.failed) == (2, 2, 0)
+    rows = read_table(out / "results.csv")
+    assert [r["width"] for r in rows] == ["0.0", "1.0"]
+    for column in (
+        "CartpoleBalance-v0/return",
+        "CartpoleBalance-v0/success",
+        "CartpoleBalanceReal-v0/return",
+        "CartpoleBalanceReal-v0/return_ci95",
+    ):
+        assert all(float(r[column]) == float(r[column]) for r in rows), column  # not NaN
+    assert (out / "transfer.png").stat().st_size > 1000
+    assert (out / "runs" / "ppo_default_all_w0_s0" / "policy.zip").is_file()
+    before = (out / "results" / "ppo_default_all_w0_s0.json").stat().st_mtime_ns
+    again = run(tiny_config(), out, progress=False)
+    assert (again.skipped, again.finished) == (2, 0)
+    assert (out / "results" / "ppo_default_all_w0_s0.json").stat().st_mtime_ns == before
+    # A wider grid in the same folder is another sweep: refused, with how to go on.
+    with pytest.raises(SweepError, match="different sweep.*widths.*Rerun"):
+        run(tiny_config(widths=(0.0, 1.0, 2.0)), out, progress=False)
+
+
+def test_width_changes_the_trained_policy(tmp_path: Path) -> None:
+    """Width 0 and width 2 train on different plants: the evaluations differ."""
+    summary = run(tiny_config(widths=(0.0, 2.0)), tmp_path / "s", progress=False)
+    assert summary.finished == 2
+    rows = read_table(tmp_path / "s" / "results.csv")
+    assert rows[0]["CartpoleBalance-v0/return"] != rows[1]["CartpoleBalance-v0/return"]
+
+
+def test_a_folder_of_other_files_or_in_use_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SweepError, match="not empty"):
+        SweepStore(tmp_path, tiny_config())
+    with SweepStore(tmp_path / "s", tiny_config()), pytest.raises(SweepError, match="running"):
+        SweepStore(tmp_path / "s", tiny_config())
+
+
+SWEEP_ARGS = [
+    "sweep",
+    "--task",
+    TASK,
+    "--algo",
+    "sac",
+    "--steps",
+    "300",
+    "--seeds",
+    "1",
+    "--episodes",
+    "2",
+    "--envs",
+    "2",
+]
+
+
+def test_sigkill_at_any_moment_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    """Kill -9 the sweep after its first finished run, rerun: every run once, table whole."""
+    out = tmp_path / "killed"
+    args = [*SWEEP_ARGS, "--widths", "0,0.5,1,2", "--jobs", "2", "--out", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simreal.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not list((out / "results").glob("*.json")):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    survivors = {p.name: p.read_text() for p in (out / "results").glob("*.json")}
+    assert 1 <= len(survivors) < 4
+    time.sleep(1.5)  # the killed sweep's workers notice and stop
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(survivors)} of 4 runs already finished" in result.stderr
+    rows = read_table(out / "results.csv")
+    assert sorted(r["run_id"] for r in rows) == sorted(
+        f"sac_default_all_w{w}_s0" for w in ("0", "0.5", "1", "2")
+    )
+    for name, text in survivors.items():  # finished runs were not redone
+        assert (out / "results" / name).read_text() == text
+    assert not list((out / "results").glob(".*"))  # no temporary files left
+
+
+def test_cli_bad_input_exits_2_with_one_sentence(tmp_path: Path) -> None:
+    cases = [
+        (["--widths", "0,abc"], "--widths: 'abc' is not a number"),
+        (["--widths", "0,-1"], "--widths: -1 is not a finite number >= 0"),
+        (["--task", "simreal/Pendulum-v0"], "unknown env id"),
+        (["--eval-on", "simreal/PushReal-v9"], "Did you mean simreal/PushReal-v0"),
+        (["--dr", str(tmp_path / "missing.yaml")], "does not exist"),
+    ]
+    for extra, message in cases:
+        args = [*SWEEP_ARGS, "--out", str(tmp_path / "x"), *extra]
+        result = run_cli(*args)
+        assert result.returncode == 2, (extra, result.stderr)
+        assert message in result.stderr, (extra, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert not (tmp_path / "x").exists()
+
+
+def test_ray_missing_is_one_sentence_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(SweepError, match=r"pip install 'simreal\[ray\]'.*local process pool"):
+        run(tiny_config(), tmp_path / "s", backend="ray", progress=False)
+
+
+def test_ray_backend_gives_the_same_table_as_the_local_pool(tmp_path: Path) -> None:
+    """CI installs Ray: a small sweep on a local Ray runtime matches the local pool's rows."""
+    pytest.importorskip("ray")
+    config = tiny_config(widths=(0.0, 1.0))
+    run(config, tmp_path / "local", backend="local", jobs=2, progress=False)
+    summary = run(config, tmp_path / "ray", backend="ray", progress=False)
+    assert summary.finished == 2
+    local = read_table(tmp_path / "local" / "results.csv")
+    remote = read_table(tmp_path / "ray" / "results.csv")
+    strip = [{k: v for k, v in r.items() if k not in TIMING} for r in local]
+    assert [{k: v for k, v in r.items() if k not in TIMING} for r in remote] == strip
+    record = json.loads((tmp_path / "ray" / "sweep.json").read_text())
+    assert record["widths"] == [0.0, 1.0]
