@@ -54,6 +54,5 @@ print(f"\n{len(per_run)} runs ({algo}, {config.steps} steps each) on {args.jobs}
 print(f"wall time                 {wall / 60:6.1f} min")
 print(f"sum of run times (serial) {per_run.sum() / 60:6.1f} min")
 print(f"serial / pool             {per_run.sum() / wall:6.2f}x")
-print(
-    f"per run                   {per_run.mean():6.1f} s (min {per_run.min():.1f}, max {per_run.max():.1f})"
-)
+spread = f"min {per_run.min():.1f}, max {per_run.max():.1f}"
+print(f"per run                   {per_run.mean():6.1f} s ({spread})")
