@@ -210,6 +210,24 @@ def test_ray_missing_is_one_sentence_with_the_fix(
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(SweepError, match=r"pip install 'simreal\[ray\]'.*local process pool"):
         run(tiny_config(), tmp_path / "s", backend="ray", progress=False)
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_unreachable_ray_cluster_is_one_sentence(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    result = run_cli(
+        *SWEEP_ARGS,
+        "--backend",
+        "ray",
+        "--ray-address",
+        "127.0.0.1:1",
+        "--out",
+        str(tmp_path / "s"),
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Ray cluster at 127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "s").exists()
 
 
 def test_ray_backend_gives_the_same_table_as_the_local_pool(tmp_path: Path) -> None:

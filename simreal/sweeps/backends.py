@@ -9,6 +9,7 @@ and the distributed one is Ray's task API.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -65,6 +66,45 @@ def local_runs(points: list[RunPoint], runs_dir: str, jobs: int) -> Iterator[Out
             yield futures[future], (None if error else future.result()), error
 
 
+def import_ray():  # noqa: ANN201 - the ray module
+    """Import Ray, or say in one sentence how to install it or fall back.
+
+    Raises:
+        SweepError: If Ray is not installed.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise SweepError(
+            "--backend ray needs Ray, which is not installed: pip install 'simreal[ray]' "
+            "(or pip install ray), or leave out --backend to use the local process pool."
+        ) from None
+    return ray
+
+
+def check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on a cluster address nobody answers at (``ray.init`` would retry for minutes).
+
+    Raises:
+        SweepError: If ``host:port`` refuses or does not answer within ``timeout`` seconds.
+    """
+    if address in (None, "auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except ValueError:
+        raise SweepError(
+            f"--ray-address: {address!r} is not host:port (e.g. ray://head:10001 or auto)."
+        ) from None
+    except OSError as error:
+        raise SweepError(
+            f"cannot reach the Ray cluster at {address} ({error.strerror or error}); start one "
+            "with `ray start --head`, check --ray-address, or leave out --backend to use the "
+            "local process pool."
+        ) from None
+
+
 def ray_runs(points: list[RunPoint], runs_dir: str, address: str | None) -> Iterator[Outcome]:
     """Run as Ray tasks (one CPU each) on a cluster, or on a local Ray runtime.
 
@@ -75,15 +115,10 @@ def ray_runs(points: list[RunPoint], runs_dir: str, address: str | None) -> Iter
     Raises:
         SweepError: If Ray is not installed or the cluster cannot be reached.
     """
-    try:
-        import ray
-    except ImportError:
-        raise SweepError(
-            "--backend ray needs Ray, which is not installed: pip install 'simreal[ray]' "
-            "(or pip install ray), or leave out --backend to use the local process pool."
-        ) from None
+    ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
+        check_reachable(address)
         try:
             ray.init(
                 address=address,

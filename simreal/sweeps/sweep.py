@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from simreal.sweeps.backends import local_runs, ray_runs
+from simreal.sweeps.backends import check_reachable, import_ray, local_runs, ray_runs
 from simreal.sweeps.grid import SweepConfig, SweepError, expand
 from simreal.sweeps.report import plot, summarise, table
 from simreal.sweeps.run import metric_columns, short_id
@@ -64,6 +64,9 @@ def run(
     from tqdm import tqdm
 
     points = expand(config)
+    if backend == "ray":  # before anything is written
+        import_ray()
+        check_reachable(address)
     env_ids = [config.task, *config.eval_on]
     start = time.perf_counter()
     with SweepStore(out, config) as store:
