@@ -27,38 +27,51 @@ from simreal.demo import DemoConfig, conditions, run_demo
 from simreal.envs.registry import task_for
 from simreal.sweeps.run import metric_columns
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--task", default="simreal/PendulumSwingup-v0")
-parser.add_argument("--seeds", type=int, default=3)
-parser.add_argument("--episodes", type=int, default=20)
-parser.add_argument("--wide-width", type=float, default=2.0)
-parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-parser.add_argument("--out", type=Path, default=Path("experiments/results/sysid_centred_dr"))
-args = parser.parse_args()
 
-config = DemoConfig(args.task, seeds=args.seeds, episodes=args.episodes, wide_width=args.wide_width)
-results = run_demo(config, args.out, jobs=args.jobs)
+# The sweep runs on a process pool whose workers re-import this script (spawn):
+# everything happens in main(), behind the __main__ guard.
+def main() -> None:
+    """Run the script."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="simreal/PendulumSwingup-v0")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--wide-width", type=float, default=2.0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--out", type=Path, default=Path("experiments/results/sysid_centred_dr"))
+    args = parser.parse_args()
 
-# Per-seed real-proxy returns of each condition, read back from the sweeps' rows.
-import json  # noqa: E402
-
-real_col = metric_columns(task_for(args.task).real_id)[0]
-per_seed = {}
-for condition in conditions(config):
-    rows = [
-        json.loads(p.read_text())
-        for p in sorted((args.out / f"sweep_{condition.dr}" / "results").glob("*.json"))
-    ]
-    per_seed[condition.name] = np.array(
-        [r[real_col] for r in rows if r["width"] == condition.width]
+    config = DemoConfig(
+        args.task, seeds=args.seeds, episodes=args.episodes, wide_width=args.wide_width
     )
-tests = []
-for a, b in itertools.combinations(per_seed, 2):
-    p = scipy.stats.ttest_ind(per_seed[a], per_seed[b], equal_var=False).pvalue
-    tests.append({"a": a, "b": b, "mean_a": float(per_seed[a].mean()),
-                  "mean_b": float(per_seed[b].mean()), "p_two_sided": float(p)})  # fmt: skip
-    print(f"{a} vs {b}: {per_seed[a].mean():.1f} vs {per_seed[b].mean():.1f}, Welch p = {p:.3f}")
-write_json_atomic(
-    args.out / "comparison.json",
-    {"per_seed_real_return": {k: v.tolist() for k, v in per_seed.items()}, "tests": tests},
-)
+    run_demo(config, args.out, jobs=args.jobs)
+
+    # Per-seed real-proxy returns of each condition, read back from the sweeps' rows.
+    import json
+
+    real_col = metric_columns(task_for(args.task).real_id)[0]
+    per_seed = {}
+    for condition in conditions(config):
+        rows = [
+            json.loads(p.read_text())
+            for p in sorted((args.out / f"sweep_{condition.dr}" / "results").glob("*.json"))
+        ]
+        per_seed[condition.name] = np.array(
+            [r[real_col] for r in rows if r["width"] == condition.width]
+        )
+    tests = []
+    for a, b in itertools.combinations(per_seed, 2):
+        p = scipy.stats.ttest_ind(per_seed[a], per_seed[b], equal_var=False).pvalue
+        tests.append({"a": a, "b": b, "mean_a": float(per_seed[a].mean()),
+                      "mean_b": float(per_seed[b].mean()), "p_two_sided": float(p)})  # fmt: skip
+        print(
+            f"{a} vs {b}: {per_seed[a].mean():.1f} vs {per_seed[b].mean():.1f}, Welch p = {p:.3f}"
+        )
+    write_json_atomic(
+        args.out / "comparison.json",
+        {"per_seed_real_return": {k: v.tolist() for k, v in per_seed.items()}, "tests": tests},
+    )
+
+
+if __name__ == "__main__":
+    main()

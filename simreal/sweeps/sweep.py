@@ -4,7 +4,11 @@
 >>> config = SweepConfig("simreal/PendulumSwingup-v0", widths=(0, 1), seeds=2,
 ...                      steps=15_000, eval_on=("simreal/PendulumSwingupReal-v0",),
 ...                      algos=("sac",), dr=resolve_dr("simreal/PendulumSwingup-v0", ["default"]))
->>> run(config, "sweeps/pendulum")  # doctest: +SKIP
+>>> run(config, "sweeps/pendulum", jobs=2)  # doctest: +SKIP
+
+The local pool starts its workers with ``spawn``, which re-imports the calling
+script: call :func:`run` from a script under ``if __name__ == "__main__":``, as
+for any ``multiprocessing`` code.
 """
 
 from __future__ import annotations
