@@ -69,13 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="end to end: log the real proxy, fit it, train nominal / wide DR / sysid-centred "
-        "DR, compare on the real proxy",
+        help="end to end: log the real proxy, fit it, train (BC and RL) on nominal / wide DR / "
+        "sysid-centred DR, compare on the real proxy",
         description="The main job on built-in defaults (about 5 minutes on 2 cores): record an "
         "excitation log on the task's real proxy, fit the model's parameters and latency to it, "
-        "train policies on the nominal model, under wide DR and under DR centred on the fit, "
-        "and evaluate each on the real proxy. Prints the table; writes results.json, demo.png, "
-        "fit.yaml and fit.png. Rerunning resumes.",
+        "train policies (behaviour cloning of the task's expert, and RL) on the nominal model, "
+        "under wide DR and under DR centred on the fit, and evaluate each on the real proxy. "
+        "Prints the table; writes results.json, demo.png, fit.yaml and fit.png. Rerunning "
+        "resumes.",
     )
     demo.add_argument(
         "--task",
@@ -89,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=int_at_least(1),
         default=None,
-        help="env steps per policy (default: the task's training defaults)",
+        help="env steps per RL policy (default: the task's training defaults)",
+    )
+    demo.add_argument(
+        "--demo-steps",
+        type=int_at_least(1),
+        default=20_000,
+        help="expert demonstration budget per cloned policy, in env steps (default: 20000)",
     )
     demo.add_argument(
         "--episodes",
@@ -185,7 +192,9 @@ def _run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from simreal.demo import DemoConfig, run_demo
 
     try:
-        config = DemoConfig(args.task, args.seeds, args.steps, args.episodes, args.wide_width)
+        config = DemoConfig(
+            args.task, args.seeds, args.steps, args.demo_steps, args.episodes, args.wide_width
+        )
     except ValueError as error:
         parser.error(f"--{str(error).replace('_', '-')}")
     from simreal.sweeps import SweepError

@@ -4,9 +4,11 @@ On a task's real proxy, as one would on hardware:
 
 1. **record** a 20 s multisine excitation log on the real proxy (``real_log.parquet``);
 2. **identify** the task model's parameters and latency from it (``fit.yaml``, ``fit.png``);
-3. **train** policies three ways (``sweep_default/``, ``sweep_fit/``): on the nominal model only
-   (the default spec at width 0), under wide uncentred DR (the default spec at a large width), and
-   under narrow DR centred on the fit (``fit.yaml`` at width 1);
+3. **train** policies three ways: on the nominal model only (the default spec at width 0), under
+   wide uncentred DR (the default spec at a large width), and under narrow DR centred on the fit
+   (``fit.yaml`` at width 1) — each by two learners: behaviour cloning of the task's expert,
+   demonstrating under that randomization (imitation first), and the task's RL algorithm
+   (``sweep_<learner>_<default|fit>/``);
 4. **evaluate** each on the nominal model and on the real proxy with the same seeds, and print
    the table (mean return over seeds with 95% intervals), ``results.json`` and ``demo.png``.
 
@@ -27,6 +29,7 @@ from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.stats import mean_ci
 
 SYSID_PARAMS = "sysid.yaml"
+LEARNER_NAMES = {"bc": "BC of the expert"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class DemoConfig:
     Attributes:
         task: Nominal task id; its real proxy plays the robot.
         seeds: Training seeds per condition.
-        steps: Env steps per policy (``None``: the task's training defaults).
+        steps: Env steps per RL policy (``None``: the task's training defaults).
+        demo_steps: Expert demonstration budget per cloned policy, in env steps.
         episodes: Evaluation episodes per policy and plant.
         wide_width: Width of the uncentred "wide DR" condition.
         log_seconds: Length of the excitation log.
@@ -47,6 +51,7 @@ class DemoConfig:
     task: str = "simreal/PendulumSwingup-v0"
     seeds: int = 2
     steps: int | None = None
+    demo_steps: int = 20_000
     episodes: int = 20
     wide_width: float = 2.0
     log_seconds: float = 20.0
@@ -54,7 +59,7 @@ class DemoConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("seeds", "episodes"):
+        for name in ("seeds", "episodes", "demo_steps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
@@ -158,38 +163,46 @@ def run_demo(
     if not fit_path.is_file():
         identify(config, log, fit_path, say)
     defaults = training_defaults(config.task)
-    algo = defaults["algo"]
-    say(f"[3/4] training {algo.upper()} policies, {config.seeds} seeds per condition")
+    learners = ("bc", defaults["algo"])
+    say(
+        f"[3/4] training, {config.seeds} seeds per condition: BC of the expert's demonstrations "
+        f"under each condition's randomization, and {defaults['algo'].upper()}"
+    )
     sweeps = {}
-    for label, source, widths in (
-        ("default", "default", (0.0, config.wide_width)),
-        ("fit", str(fit_path), (1.0,)),
-    ):
-        sweep = SweepConfig(
-            task=config.task,
-            widths=widths,
-            seeds=config.seeds,
-            steps=config.steps or defaults["steps"],
-            eval_on=(real,),
-            algos=(algo,),
-            dr=resolve_dr(config.task, [source]),
-            episodes=config.episodes,
-            n_envs=defaults["n_envs"],
-            algo_kwargs={algo: defaults["algo_kwargs"].get(algo, {})},
-        )
-        sweeps[label] = run_sweep(sweep, out / f"sweep_{label}", jobs=jobs).rows
+    for learner in learners:
+        steps = config.demo_steps if learner == "bc" else config.steps or defaults["steps"]
+        for label, source, widths in (
+            ("default", "default", (0.0, config.wide_width)),
+            ("fit", str(fit_path), (1.0,)),
+        ):
+            sweep = SweepConfig(
+                task=config.task,
+                widths=widths,
+                seeds=config.seeds,
+                steps=steps,
+                eval_on=(real,),
+                algos=(learner,),
+                dr=resolve_dr(config.task, [source]),
+                episodes=config.episodes,
+                n_envs=defaults["n_envs"],
+                algo_kwargs={learner: defaults["algo_kwargs"].get(learner, {})},
+            )
+            folder = out / f"sweep_{learner}_{label}"
+            sweeps[learner, label] = run_sweep(sweep, folder, jobs=jobs).rows
     say("[4/4] evaluating on the real proxy")
     expert = evaluate("expert", real, episodes=config.episodes)
     rows = []
-    for condition in conditions(config):
-        members = [r for r in sweeps[condition.dr] if r["width"] == condition.width]
-        row = {"condition": condition.name, "dr": condition.dr, "width": condition.width}
-        for env_id, key in ((config.task, "nominal"), (real, "real")):
-            mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
-            success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
-            row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
-        row["seeds"] = len(members)
-        rows.append(row)
+    for learner in learners:
+        for condition in conditions(config):
+            members = [r for r in sweeps[learner, condition.dr] if r["width"] == condition.width]
+            row = {"learner": learner, "condition": condition.name, "dr": condition.dr,
+                   "width": condition.width}  # fmt: skip
+            for env_id, key in ((config.task, "nominal"), (real, "real")):
+                mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
+                success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
+                row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
+            row["seeds"] = len(members)
+            rows.append(row)
     results = {
         "config": asdict(config),
         "real_proxy": real,
@@ -208,42 +221,47 @@ def run_demo(
 def format_table(results: dict) -> str:
     """The comparison as a markdown table."""
     lines = [
-        "| trained on | return, nominal | return, real proxy | success, real proxy |",
-        "|---|---:|---:|---:|",
+        "| learner | trained on | return, nominal | return, real proxy | success, real proxy |",
+        "|---|---|---:|---:|---:|",
     ]
     for row in results["conditions"]:
         lines.append(
-            f"| {row['condition']} | {row['nominal_return']:.1f} ± {row['nominal_ci95']:.1f} | "
+            f"| {LEARNER_NAMES.get(row['learner'], row['learner'].upper())} | {row['condition']} | "
+            f"{row['nominal_return']:.1f} ± {row['nominal_ci95']:.1f} | "
             f"{row['real_return']:.1f} ± {row['real_ci95']:.1f} | {row['real_success']:.0%} |"
         )
     expert = results["expert_on_real"]
-    lines.append(f"| (expert controller) | | {expert['return']:.1f} | {expert['success']:.0%} |")
+    lines.append(f"| expert controller | – | | {expert['return']:.1f} | {expert['success']:.0%} |")
     return "\n".join(lines)
 
 
 def plot_conditions(results: dict, path: Path) -> None:
-    """Bar chart: return on the nominal model and on the real proxy per condition (PNG)."""
+    """Bar charts, one panel per learner: return on the nominal model and on the real proxy."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = results["conditions"]
-    x = np.arange(len(rows))
-    figure, axis = plt.subplots(figsize=(7, 3.8))
-    for offset, key, colour, label in (
-        (-0.2, "nominal", "tab:blue", "nominal model"),
-        (0.2, "real", "tab:red", "real proxy"),
-    ):
-        means = [r[f"{key}_return"] for r in rows]
-        halves = [r[f"{key}_ci95"] for r in rows]
-        axis.bar(x + offset, means, 0.4, yerr=halves, capsize=3, color=colour, label=label)
-    axis.axhline(results["expert_on_real"]["return"], color="k", ls="--", lw=1,
-                 label="expert on real proxy")  # fmt: skip
-    axis.set_xticks(x, [r["condition"] for r in rows])
-    axis.set_ylabel(f"return (mean, 95% CI over {rows[0]['seeds']} seeds)")
-    axis.set_title("Trained in sim, evaluated on the real proxy")
-    axis.legend(fontsize=8)
+    learners = list(dict.fromkeys(r["learner"] for r in results["conditions"]))
+    figure, axes = plt.subplots(1, len(learners), figsize=(6 * len(learners), 3.8), sharey=True)
+    axes = np.atleast_1d(axes)
+    for axis, learner in zip(axes, learners, strict=True):
+        rows = [r for r in results["conditions"] if r["learner"] == learner]
+        x = np.arange(len(rows))
+        for offset, key, colour, label in (
+            (-0.2, "nominal", "tab:blue", "nominal model"),
+            (0.2, "real", "tab:red", "real proxy"),
+        ):
+            means = [r[f"{key}_return"] for r in rows]
+            halves = [r[f"{key}_ci95"] for r in rows]
+            axis.bar(x + offset, means, 0.4, yerr=halves, capsize=3, color=colour, label=label)
+        axis.axhline(results["expert_on_real"]["return"], color="k", ls="--", lw=1,
+                     label="expert on real proxy")  # fmt: skip
+        axis.set_xticks(x, [r["condition"] for r in rows], fontsize=8)
+        axis.set_title(LEARNER_NAMES.get(learner, learner.upper()))
+    axes[0].set_ylabel(f"return (mean, 95% CI over {results['conditions'][0]['seeds']} seeds)")
+    axes[0].legend(fontsize=8)
+    figure.suptitle("Trained in sim, evaluated on the real proxy")
     figure.tight_layout()
     write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
     plt.close(figure)

@@ -14,30 +14,31 @@ from tests.conftest import run_cli
 
 def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    tiny = ["--steps", "200", "--seeds", "1", "--episodes", "2", "--jobs", "2"]
+    tiny = ["--steps", "200", "--demo-steps", "400", "--seeds", "1", "--episodes", "2"]
+    tiny += ["--jobs", "2"]
     result = run_cli("demo", *tiny, "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "| sysid-centred DR |" in result.stdout
     results = json.loads((out / "results.json").read_text())
-    assert [c["condition"] for c in results["conditions"]] == [
-        "nominal only",
-        "wide DR (width 2)",
-        "sysid-centred DR",
+    assert [(c["learner"], c["condition"]) for c in results["conditions"]] == [
+        (learner, condition)
+        for learner in ("bc", "sac")
+        for condition in ("nominal only", "wide DR (width 2)", "sysid-centred DR")
     ]
     assert results["real_proxy"] == "simreal/PendulumSwingupReal-v0"
     # The fit recovers the proxy's 40 ms command latency, and fit.yaml is a DR spec.
     fit = yaml.safe_load((out / "fit.yaml").read_text())
     assert fit["sysid"]["values"]["latency.action"] == pytest.approx(0.04, abs=0.004)
     assert {t.id for t in load_spec(out / "fit.yaml").terms} >= {"latency.action"}
-    for png in ("demo.png", "fit.png", "sweep_default/transfer.png"):
+    for png in ("demo.png", "fit.png", "sweep_sac_default/transfer.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG", png
     stamps = {p: (out / p).stat().st_mtime_ns for p in ("fit.yaml", "real_log.parquet")}
     again = run_cli("demo", *tiny, "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert "[1/4]" not in again.stdout and "[2/4]" not in again.stdout  # not redone
     assert {p: (out / p).stat().st_mtime_ns for p in stamps} == stamps
-    assert "3 of 3 runs already finished" not in again.stderr  # two sweeps: 2 and 1
-    assert "2 of 2 runs already finished" in again.stderr
+    assert again.stderr.count("2 of 2 runs already finished") == 2  # four sweeps: 2, 1, 2, 1
+    assert again.stderr.count("1 of 1 runs already finished") == 2
 
 
 @pytest.mark.parametrize(

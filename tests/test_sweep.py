@@ -243,3 +243,20 @@ def test_ray_backend_gives_the_same_table_as_the_local_pool(tmp_path: Path) -> N
     assert [{k: v for k, v in r.items() if k not in TIMING} for r in remote] == strip
     record = json.loads((tmp_path / "ray" / "sweep.json").read_text())
     assert record["widths"] == [0.0, 1.0]
+
+
+def test_bc_learner_clones_the_expert_demonstrating_under_each_width(tmp_path: Path) -> None:
+    """--algo bc: the expert demonstrates under the run's DR; the clone is evaluated like RL."""
+    config = tiny_config(algos=("bc",), steps=2000, algo_kwargs={"bc": {"epochs": 100}})
+    summary = run(config, tmp_path / "bc", progress=False)
+    assert (summary.finished, summary.failed) == (2, 0)
+    rows = read_table(tmp_path / "bc" / "results.csv")
+    assert [r["algo"] for r in rows] == ["bc", "bc"]
+    runs = tmp_path / "bc" / "runs"
+    import pyarrow.parquet as pq
+
+    demos = [pq.read_table(runs / f"bc_default_all_w{w}_s0" / "demos.parquet") for w in (0, 1)]
+    assert all(d.num_rows == 2000 for d in demos)  # four 500-step episodes of the cart-pole
+    assert demos[0].column("action:0") != demos[1].column("action:0")  # other plant, other demo
+    # The expert balances (500); holding still scores 79; the clone of its demonstrations:
+    assert float(rows[0]["CartpoleBalance-v0/return"]) > 200

@@ -18,6 +18,8 @@ from typing import Any
 from simreal.learning.train import ALGORITHMS
 
 TERM_MODES = ("all", "each")
+# "bc": the task's expert demonstrates under the run's DR, a Gaussian BC head clones it.
+SWEEP_ALGORITHMS = (*ALGORITHMS, "bc")
 
 
 class SweepError(ValueError):
@@ -47,7 +49,9 @@ class SweepConfig:
         seeds: Seeds per setting (seeds ``0 .. seeds - 1``).
         steps: Env steps per run.
         eval_on: Env ids evaluated besides the training task (the real proxies).
-        algos: Algorithms (``ppo``, ``sac``).
+        algos: Algorithms: ``ppo``, ``sac``, or ``bc`` (behaviour cloning of the task's
+            expert, demonstrating under the run's DR; ``steps`` is then the demonstration
+            budget).
         dr: DR specs (centres) crossed with the other axes.
         terms: ``all`` (every term scaled by the width) or ``each`` (one group of
             runs per term, that term alone randomized).
@@ -82,11 +86,12 @@ class SweepConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SweepError(f"{name} must be an integer >= 1, got {value!r}.")
+        known = ", ".join(SWEEP_ALGORITHMS)
         for algo in self.algos:
-            if algo not in ALGORITHMS:
-                raise SweepError(f"algos: unknown algorithm {algo!r}; use {', '.join(ALGORITHMS)}.")
+            if algo not in SWEEP_ALGORITHMS:
+                raise SweepError(f"algos: unknown algorithm {algo!r}; use {known}.")
         if not self.algos:
-            raise SweepError(f"algos: give at least one of {', '.join(ALGORITHMS)}.")
+            raise SweepError(f"algos: give at least one of {known}.")
         if self.terms not in TERM_MODES:
             raise SweepError(f"terms must be 'all' or 'each', got {self.terms!r}.")
         labels = [source.label for source in self.dr]

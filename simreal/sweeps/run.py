@@ -41,23 +41,14 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
     import torch
 
     from simreal.learning.evaluate import evaluate
-    from simreal.learning.train import TrainConfig, train
 
     torch.set_num_threads(threads)
-    config = TrainConfig(
-        task=point.task,
-        algo=point.algo,
-        steps=point.steps,
-        seed=point.seed,
-        n_envs=point.n_envs,
-        dr=point.spec,
-        width=point.width,
-        checkpoint_every=max(point.steps // 10, 1),
-        algo_kwargs=point.algo_kwargs,
-    )
     folder = Path(runs_dir) / point.run_id
     start = time.perf_counter()
-    train(config, folder, progress=False, threads=threads)
+    if point.algo == "bc":
+        clone_expert(point, folder)
+    else:
+        train_rl(point, folder, threads)
     trained = time.perf_counter()
     row: dict[str, Any] = {**point.settings(), "train_seconds": round(trained - start, 2)}
     for env_id in point.eval_on:
@@ -70,3 +61,43 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
         )
     row["eval_seconds"] = round(time.perf_counter() - trained, 2)
     return row
+
+
+def train_rl(point: RunPoint, folder: Path, threads: int) -> None:
+    """PPO or SAC under the point's DR spec and width (resumes from a checkpoint)."""
+    from simreal.learning.train import TrainConfig, train
+
+    config = TrainConfig(
+        task=point.task,
+        algo=point.algo,
+        steps=point.steps,
+        seed=point.seed,
+        n_envs=point.n_envs,
+        dr=point.spec,
+        width=point.width,
+        checkpoint_every=max(point.steps // 10, 1),
+        algo_kwargs=point.algo_kwargs,
+    )
+    train(config, folder, progress=False, threads=threads)
+
+
+def clone_expert(point: RunPoint, folder: Path) -> None:
+    """Imitation: the task's expert demonstrates under the point's DR; a Gaussian head clones it.
+
+    ``steps`` is the demonstration budget in env steps (whole episodes, rounded up);
+    ``algo_kwargs`` may set ``epochs`` and the other :class:`BCConfig` fields. Seed ``s``
+    demonstrates on episodes seeded from ``1_000_000 * (s + 1)``, apart from the
+    evaluation seeds.
+    """
+    import gymnasium as gym
+
+    from simreal.learning.bc import BCConfig, train_bc
+    from simreal.learning.collect import collect
+
+    limit = gym.spec(point.task).max_episode_steps or 1000
+    episodes = -(-point.steps // limit)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = collect(point.task, "expert", episodes=episodes, out=folder / "demos.parquet",
+                   dr=point.spec, width=point.width, seed=1_000_000 * (point.seed + 1))  # fmt: skip
+    config = BCConfig(point.task, "gaussian", seed=point.seed, **point.algo_kwargs)
+    train_bc(config, data, folder, progress=False)
