@@ -1,10 +1,10 @@
 """Narrow DR centred on a sysid fit vs wide uncentred DR vs none, on the real proxy.
 
 "Measure the real robot to centre p(xi)": the end-to-end pipeline of ``simreal demo`` —
-record an excitation log on the real proxy, fit the model's parameters and latency, train
-(SAC, the task's defaults) on the nominal model only, under the default spec at a large width,
-and under ``fit.yaml`` at width 1 — with more seeds, then Welch tests between conditions on
-the real proxy's return.
+record an excitation log on the real proxy, fit the model's parameters and latency, train on
+the nominal model only, under the default spec at a large width, and under ``fit.yaml`` at
+width 1 — by BC of the task's expert demonstrating under each randomization, and by the task's
+RL algorithm — with more seeds, then Welch tests between conditions on the real proxy's return.
 
     python experiments/sysid_centred_dr.py [--task simreal/PendulumSwingup-v0] [--seeds 3]
 
@@ -25,6 +25,7 @@ import scipy.stats
 from simreal.atomic_io import write_json_atomic
 from simreal.demo import DemoConfig, conditions, run_demo
 from simreal.envs.registry import task_for
+from simreal.learning.defaults import training_defaults
 from simreal.sweeps.run import metric_columns
 
 
@@ -51,16 +52,17 @@ def main() -> None:
 
     real_col = metric_columns(task_for(args.task).real_id)[0]
     per_seed = {}
-    for condition in conditions(config):
-        rows = [
-            json.loads(p.read_text())
-            for p in sorted((args.out / f"sweep_{condition.dr}" / "results").glob("*.json"))
-        ]
-        per_seed[condition.name] = np.array(
-            [r[real_col] for r in rows if r["width"] == condition.width]
-        )
+    for learner in ("bc", training_defaults(args.task)["algo"]):
+        for condition in conditions(config):
+            folder = args.out / f"sweep_{learner}_{condition.dr}" / "results"
+            rows = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+            per_seed[f"{learner}, {condition.name}"] = np.array(
+                [r[real_col] for r in rows if r["width"] == condition.width]
+            )
     tests = []
     for a, b in itertools.combinations(per_seed, 2):
+        if a.split(",")[0] != b.split(",")[0]:
+            continue  # compare conditions within a learner
         p = scipy.stats.ttest_ind(per_seed[a], per_seed[b], equal_var=False).pvalue
         tests.append({"a": a, "b": b, "mean_a": float(per_seed[a].mean()),
                       "mean_b": float(per_seed[b].mean()), "p_two_sided": float(p)})  # fmt: skip
