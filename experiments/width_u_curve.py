@@ -3,8 +3,9 @@
 The seed's claim: too little randomization and the policy does not survive the reality gap,
 too much and it trades competence for robustness. This script runs (or resumes) a width
 sweep with ``simreal.sweeps`` — one SAC policy per (width, seed) on the task's default DR
-spec — evaluates every policy on the nominal model and the real proxy with the same seeds,
-and tests the shape honestly:
+spec (or, with ``--algo bc``, one behaviour clone of the task's expert demonstrating under
+that randomization) — evaluates every policy on the nominal model and the real proxy with
+the same seeds, and tests the shape honestly:
 
 * **DR vs nominal** (claim (a), MuJoCo version): real-proxy return at width 1 (the
   configured ranges) vs width 0 (nominal sim only), Welch t-test over seeds;
@@ -13,6 +14,8 @@ and tests the shape honestly:
   beats both ends at p < 0.05.
 
     python experiments/width_u_curve.py [--task simreal/PendulumSwingup-v0] [--seeds 3]
+    python experiments/width_u_curve.py --algo bc --steps 20000 --widths 0,0.5,1,2,3,4 \
+        --out experiments/results/width_u_curve_bc
 
 Writes <out>/analysis.json and <out>/u_curve.png (default experiments/results/width_u_curve/;
 the sweep's results.csv and transfer.png beside them) and prints the table.
@@ -58,6 +61,9 @@ def main() -> None:
     parser.add_argument("--widths", default="0,0.25,0.5,1,1.5,2")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=None, help="env steps per run (task default)")
+    parser.add_argument(
+        "--algo", default=None, help="sac, ppo or bc (default: the task's training defaults)"
+    )
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=Path("experiments/results/width_u_curve"))
@@ -75,7 +81,7 @@ def main() -> None:
     # 1. The sweep (resumable: rerunning this script keeps finished runs).
     real = task_for(args.task).real_id
     defaults = training_defaults(args.task)
-    algo = defaults["algo"]
+    algo = raw.algo or defaults["algo"]
     config = SweepConfig(
         task=args.task,
         widths=args.widths,
