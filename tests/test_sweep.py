@@ -185,6 +185,10 @@ def test_sigkill_at_any_moment_loses_and_doubles_nothing(tmp_path: Path) -> None
     for name, text in survivors.items():  # finished runs were not redone
         assert (out / "results" / name).read_text() == text
     assert not list((out / "results").glob(".*"))  # no temporary files left
+    other = run_cli(*SWEEP_ARGS, "--widths", "0,1", "--out", str(out))
+    assert other.returncode == 2
+    assert "holds a different sweep (it differs in: widths)" in other.stderr
+    assert "Traceback" not in other.stderr
 
 
 def test_cli_bad_input_exits_2_with_one_sentence(tmp_path: Path) -> None:
