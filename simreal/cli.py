@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="end to end: log the real proxy, fit it, train (BC and RL) on nominal / wide DR / "
         "sysid-centred DR, compare on the real proxy",
-        description="The main job on built-in defaults (about 5 minutes on 2 cores): record an "
+        description="The main job on built-in defaults (about 6 minutes on 2 cores): record an "
         "excitation log on the task's real proxy, fit the model's parameters and latency to it, "
         "train policies (behaviour cloning of the task's expert, and RL) on the nominal model, "
         "under wide DR and under DR centred on the fit, and evaluate each on the real proxy. "

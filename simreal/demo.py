@@ -34,7 +34,7 @@ LEARNER_NAMES = {"bc": "BC of the expert"}
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Settings of the demo (the defaults run in about 5 minutes on 2 cores).
+    """Settings of the demo (the defaults run in about 6 minutes on 2 cores).
 
     Attributes:
         task: Nominal task id; its real proxy plays the robot.
