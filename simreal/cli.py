@@ -41,32 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simreal {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="<command>")
 
-    gap = commands.add_parser(
-        "gap",
-        help="the reality gap: every task's expert on its nominal model and its real proxy",
-        description="Run each task's expert on the nominal model and on the task's real "
-        "proxy, print the reality-gap table (return, success) and save a bar chart, "
-        "results.json and one rendered frame per task.",
-    )
-    gap.add_argument(
-        "--episodes",
-        type=int_at_least(1),
-        default=10,
-        help="seeded episodes per plant (default: 10)",
-    )
-    gap.add_argument(
-        "--seed", type=int_at_least(0), default=0, help="seed of the first episode (default: 0)"
-    )
-    gap.add_argument(
-        "--tasks",
-        nargs="+",
-        metavar="ID",
-        help="nominal task ids to run (default: every task; see `simreal tasks`)",
-    )
-    gap.add_argument(
-        "--out", type=Path, default=Path("gap_output"), help="output folder (default: gap_output)"
-    )
-
     demo = commands.add_parser(
         "demo",
         help="end to end: log the real proxy, fit it, train (BC and RL) on nominal / wide DR / "
@@ -118,6 +92,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--out", type=Path, default=Path("demo_output"), help="output folder (default: demo_output)"
+    )
+
+    gap = commands.add_parser(
+        "gap",
+        help="the reality gap: every task's expert on its nominal model and its real proxy",
+        description="Run each task's expert on the nominal model and on the task's real "
+        "proxy, print the reality-gap table (return, success) and save a bar chart, "
+        "results.json and one rendered frame per task.",
+    )
+    gap.add_argument(
+        "--episodes",
+        type=int_at_least(1),
+        default=10,
+        help="seeded episodes per plant (default: 10)",
+    )
+    gap.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="seed of the first episode (default: 0)"
+    )
+    gap.add_argument(
+        "--tasks",
+        nargs="+",
+        metavar="ID",
+        help="nominal task ids to run (default: every task; see `simreal tasks`)",
+    )
+    gap.add_argument(
+        "--out", type=Path, default=Path("gap_output"), help="output folder (default: gap_output)"
     )
 
     from simreal.learning.commands import add_parsers as add_learning_parsers
