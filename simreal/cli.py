@@ -10,7 +10,7 @@ import argparse
 import difflib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 
@@ -154,15 +154,19 @@ def _version() -> str:
         return "unknown"
 
 
-def _check_task_ids(parser: argparse.ArgumentParser, ids: Sequence[str]) -> None:
-    from simreal.envs.registry import task_ids
-
-    nominal = task_ids(include_real=False)
+def check_ids(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    ids: Sequence[str],
+    known: Collection[str],
+    what: str = "task id",
+) -> None:
+    """Exit with one sentence (code 2) at the first id not in ``known``, naming close matches."""
     for env_id in ids:
-        if env_id not in nominal:
-            close = difflib.get_close_matches(env_id, task_ids(), n=3, cutoff=0.5)
+        if env_id not in known:
+            close = difflib.get_close_matches(env_id, list(known), n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            parser.error(f"--tasks: unknown task id {env_id!r}.{hint} Known: {', '.join(nominal)}.")
+            parser.error(f"{flag}: unknown {what} {env_id!r}.{hint} See `simreal tasks`.")
 
 
 def _run_tasks() -> int:
@@ -182,9 +186,9 @@ def _run_tasks() -> int:
 
 
 def _run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from simreal.envs.registry import task_for
+    from simreal.envs.registry import task_for, task_ids
 
-    _check_task_ids(parser, [args.task])
+    check_ids(parser, "--task", [args.task], task_ids(include_real=False))
     if not task_for(args.task).default_spec_path.with_name("sysid.yaml").is_file():
         parser.error(f"--task: {args.task} ships no sysid.yaml, so the demo cannot fit it.")
     if args.out.exists() and not args.out.is_dir():
@@ -248,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from simreal.envs.registry import task_ids
 
         ids = args.tasks or task_ids(include_real=False)
-        _check_task_ids(parser, ids)
+        check_ids(parser, "--tasks", ids, task_ids(include_real=False))
         if args.out.exists() and not args.out.is_dir():
             parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
         from simreal.gap_report import run_gap_report

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from pathlib import Path
 
-from simreal.cli import int_at_least
+from simreal.cli import check_ids, int_at_least
 
 DEFAULT_WIDTHS = "0,0.25,0.5,1,1.5,2"
 
@@ -132,12 +131,7 @@ def _check_ids(parser: argparse.ArgumentParser, flag: str, ids: list[str]) -> No
 
     import simreal  # noqa: F401  (registers the tasks)
 
-    for env_id in ids:
-        if env_id not in gym.registry:
-            known = [k for k in gym.registry if k.startswith("simreal/")]
-            close = difflib.get_close_matches(env_id, known, n=3, cutoff=0.5)
-            hint = f" Did you mean {', '.join(close)}?" if close else " See `simreal tasks`."
-            parser.error(f"{flag}: unknown env id {env_id!r}.{hint}")
+    check_ids(parser, flag, ids, gym.registry, what="env id")
 
 
 def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -202,8 +202,6 @@ def resolve_dr(task: str, names: list[str]) -> tuple[DRSource, ...]:
     Raises:
         SweepError: For a spec that does not exist or does not parse.
     """
-    import yaml
-
     from simreal.randomization.spec import SpecError, load_spec
 
     sources = []
@@ -223,10 +221,9 @@ def resolve_dr(task: str, names: list[str]) -> tuple[DRSource, ...]:
             if not path.is_file():
                 raise SweepError(f"dr: spec file {name} does not exist.")
         try:
-            load_spec(path)  # validates, with messages that name the field
+            # Validated once; its canonical dict (a fit.yaml's fit summary is not part of it).
+            spec = load_spec(path).to_dict()
         except SpecError as error:
             raise SweepError(f"dr: {error}") from None
-        spec = yaml.safe_load(path.read_text())
-        spec.pop("sysid", None)  # a fit.yaml's fit summary is not part of the spec
         sources.append(DRSource(label, spec))
     return tuple(sources)
