@@ -83,6 +83,7 @@ class SweepStore:
         write_json_atomic(record, config.to_dict())
         (self.out / RESULTS).mkdir(exist_ok=True)
         self.config = config
+        self._rows: dict[str, dict[str, Any]] = {}  # finished rows, by run id
 
     @property
     def runs_dir(self) -> Path:
@@ -100,14 +101,14 @@ class SweepStore:
     def save(self, point: RunPoint, row: dict[str, Any]) -> None:
         """Store a finished run's row (atomic)."""
         write_json_atomic(self.result_path(point), row)
+        self._rows[point.run_id] = row
 
     def rows(self, points: list[RunPoint]) -> list[dict[str, Any]]:
-        """The rows of the finished runs, in grid order."""
-        return [
-            json.loads(self.result_path(point).read_text())
-            for point in points
-            if self.is_done(point)
-        ]
+        """The rows of the finished runs, in grid order (each file read once)."""
+        for point in points:
+            if point.run_id not in self._rows and self.is_done(point):
+                self._rows[point.run_id] = json.loads(self.result_path(point).read_text())
+        return [self._rows[p.run_id] for p in points if p.run_id in self._rows]
 
     def write_table(self, points: list[RunPoint]) -> Path:
         """Rewrite ``results.csv`` from the finished runs (atomic)."""
