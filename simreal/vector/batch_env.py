@@ -76,7 +76,9 @@ class BatchedVectorEnv(VectorEnv):
 
     ``infos`` holds, per env: the reward terms (``reward_<name>``),
     ``is_success``, ``diverged`` (a simulation whose state became non-finite or
-    whose solver failed: it is truncated and reset, the others go on), and
+    whose solver failed: MuJoCo has reset it, so its episode is *terminated* —
+    never truncated, which would make a learner bootstrap from the reset state —
+    and it starts a new episode while the others go on), and
     ``dr``: ``{param_id: (N, ...) values in effect}``.
 
     Args:
@@ -347,9 +349,12 @@ class BatchedVectorEnv(VectorEnv):
         diverged |= ~np.all(np.isfinite(obs.reshape(self.num_envs, -1)), axis=1)
         diverged |= ~np.isfinite(rewards)
         self._elapsed += 1
-        truncated = diverged.copy()
+        # MuJoCo has already reset a diverged simulation, so its episode ends as
+        # terminated: a learner must not bootstrap a value from the reset state.
+        terminated = terminated | diverged
+        truncated = np.zeros(self.num_envs, bool)
         if self.max_episode_steps is not None:
-            truncated |= self._elapsed >= self.max_episode_steps
+            truncated = self._elapsed >= self.max_episode_steps
         if self._has_noise:
             for i in np.flatnonzero(self._noise_next >= self._noise_block):
                 self._refill_noise(i)
