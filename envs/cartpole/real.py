@@ -6,26 +6,31 @@ What differs from the nominal model (the training side never reads this):
   dry friction (frictionloss), motor gear x0.85;
 * the force command arrives 80 ms late (MuJoCo's native actuator delay);
 * the plant integrates with RK4 at a 5 ms timestep instead of implicitfast at 10 ms;
-* the pole encoder reads 0.06 rad off; 0.005 rad, 2 mm and small velocity white noise.
+* the pole encoder reads 0.06 rad off; 0.005 rad, 2 mm and small velocity white noise
+  (the task's sensor channel: the policy observes, and a log records, these readings).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import mujoco
-import numpy as np
-from numpy.typing import NDArray
 
 from simreal.envs.cartpole.env import CartpoleEnv
 from simreal.envs.real_plant import delay_actuators, refine_integration, scale_body_mass
 
 ANGLE_BIAS_RAD = 0.06
-# White noise std of x [m], angle [rad], x_dot [m/s], angle_dot [rad/s].
-NOISE_STD = np.array([0.002, 0.005, 0.02, 0.05])
+# White noise std per joint: (position, velocity), in m and m/s or rad and rad/s.
+NOISE_STD = {"slider": (0.002, 0.02), "hinge": (0.005, 0.05)}
 TIMESTEP_DIVISOR = 2
 
 
 class CartpoleRealEnv(CartpoleEnv):
     """Stand-in for a physical cart-pole; same interface as the nominal task."""
+
+    encoder_offsets: ClassVar[Mapping[str, float]] = {"hinge": ANGLE_BIAS_RAD}
+    encoder_noise: ClassVar[Mapping[str, tuple[float, float]]] = NOISE_STD
 
     def __init__(self, swingup: bool = False, frame_skip: int = 2, **kwargs: object) -> None:
         super().__init__(swingup, frame_skip * TIMESTEP_DIVISOR, **kwargs)
@@ -42,12 +47,3 @@ class CartpoleRealEnv(CartpoleEnv):
         model.joint("slider").damping[:] = 0.5
         model.joint("slider").frictionloss[:] = 0.3
         model.actuator("slide").gear[0] *= 0.85
-
-    def measure_state(self, state: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Encoder offset on the angle, white noise on every channel."""
-        x, cos, sin, x_dot, angle_dot = state
-        noise = self.np_random.normal(0.0, NOISE_STD)
-        angle = np.arctan2(sin, cos) + ANGLE_BIAS_RAD + noise[1]
-        return np.array(
-            [x + noise[0], np.cos(angle), np.sin(angle), x_dot + noise[2], angle_dot + noise[3]]
-        )

@@ -6,12 +6,16 @@ What differs from the nominal model (the training side never reads this):
   dry friction (frictionloss) 0.05 N m;
 * the servo commands arrive 60 ms late (MuJoCo's native actuator delay);
 * the joint encoders are miscalibrated (offsets of +0.03, -0.04, +0.05 rad),
-  and the servos close their loops on those encoders; 2 mrad white noise. The
-  reported fingertip position is the forward kinematics of the measured angles,
-  as on a real arm; the target position carries 3 mm of white noise.
+  and the servos close their loops on those encoders; 2 mrad white noise (the
+  task's sensor channel: the policy observes, and a log records, these readings).
+  The reported fingertip position is the forward kinematics of the measured
+  angles, as on a real arm; the target position carries 3 mm of white noise.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
 
 import mujoco
 import numpy as np
@@ -28,6 +32,13 @@ TARGET_NOISE_M = 0.003
 class ReachRealEnv(ReachEnv):
     """Stand-in for a physical arm; same interface as the nominal task."""
 
+    encoder_offsets: ClassVar[Mapping[str, float]] = dict(
+        zip(JOINTS, ENCODER_OFFSET_RAD.tolist(), strict=True)
+    )
+    encoder_noise: ClassVar[Mapping[str, tuple[float, float]]] = {
+        name: (ENCODER_NOISE_RAD, 0.0) for name in JOINTS
+    }
+
     def edit_spec(self, spec: mujoco.MjSpec) -> None:
         """60 ms of actuator latency."""
         delay_actuators(spec, 0.06)
@@ -43,15 +54,10 @@ class ReachRealEnv(ReachEnv):
             # force = kp * (ctrl - (q + offset)) - kv * qdot: the servo sees the encoder.
             actuator.biasprm[:3] = [-kp * offset, -kp, -kv]
             model.joint(name).frictionloss[:] = 0.05
-        self._kinematics = mujoco.MjData(model)
 
     def measure_state(self, state: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Offset, noisy joint angles; fingertip from their forward kinematics."""
-        rng = self.np_random
-        q = state[0:3] + ENCODER_OFFSET_RAD + rng.normal(0.0, ENCODER_NOISE_RAD, size=3)
-        for name, angle in zip(JOINTS, q, strict=True):
-            self._kinematics.joint(name).qpos[0] = angle
-        mujoco.mj_kinematics(self.model, self._kinematics)
-        fingertip = self._kinematics.site("fingertip").xpos.copy()
-        target = state[9:12] + rng.normal(0.0, TARGET_NOISE_M, size=3)
-        return np.concatenate([q, state[3:6], fingertip, target, target - fingertip])
+        """Noise on the detected target; the joint entries come from the encoders."""
+        measured = state.copy()
+        measured[9:12] += self.np_random.normal(0.0, TARGET_NOISE_M, size=3)
+        measured[12:15] = measured[9:12] - measured[6:9]
+        return measured

@@ -144,7 +144,15 @@ def record(
         {n: q[:, j] for j, n in enumerate(names)},
         {n: v[:, j] for j, n in enumerate(names)},
         source="<recorded>",
+        measurement=synthetic_measurement("simulator state", noise),
     )
+
+
+def synthetic_measurement(what: str, noise: float) -> str:
+    """The measurement note of a log with synthetic noise (or none) on top of ``what``."""
+    if noise > 0:
+        return f"{what}, synthetic noise sigma = {noise:.3g} of each signal's range"
+    return f"{what}, no noise added"
 
 
 def record_env(
@@ -154,9 +162,13 @@ def record_env(
     """Drive a Gymnasium MuJoCo env (e.g. a real proxy) with commands and log its joints.
 
     One command per env step; the env's own plant (latency, integrator,
-    parameters) acts on it. Joint positions and velocities are read from the
-    env's MuJoCo data after each step (the recording's time is the start of each
-    step), with ``noise`` as a fraction of each signal's range added on top.
+    parameters) acts on it. A simreal task is logged through its sensor channel
+    (:meth:`~simreal.envs.mujoco_task.MujocoTaskEnv.measure_joints`): the encoder
+    readings behind each observation, with the robot's offsets, noise and delay,
+    as a robot logs them. Another env (Gymnasium's own) has no sensor model: its
+    joint state is read from its MuJoCo data. Either way ``noise`` (a fraction of
+    each signal's range) is added on top, and the recording's ``measurement``
+    says which it holds. The recording's time is the start of each step.
     """
     base = env.unwrapped
     model, data = base.model, base.data
@@ -167,13 +179,22 @@ def record_env(
     ]
     qadr = [model.joint(n).qposadr[0] for n in names]
     vadr = [model.joint(n).dofadr[0] for n in names]
+    env_id = str(getattr(env.spec, "id", "env"))
+    has_sensors = hasattr(base, "joint_reading")
+
+    def read() -> tuple[list[float], list[float]]:
+        if has_sensors:
+            reading = base.joint_reading
+            return [reading.qpos[n] for n in names], [reading.qvel[n] for n in names]
+        return data.qpos[qadr].tolist(), data.qvel[vadr].tolist()
+
     env.reset(seed=seed)
     low, high = env.action_space.low, env.action_space.high
     commands = np.clip(commands, low, high)
     q = np.empty((commands.shape[0], len(names)))
     v = np.empty_like(q)
     for i, command in enumerate(commands):
-        q[i], v[i] = data.qpos[qadr], data.qvel[vadr]
+        q[i], v[i] = read()
         _, _, terminated, truncated, _ = env.step(command.astype(np.float32))
         if terminated:
             commands = commands[: i + 1]
@@ -185,8 +206,10 @@ def record_env(
         v = v + rng.normal(size=v.shape) * noise * np.ptp(v, axis=0)
     time = np.arange(commands.shape[0]) * float(base.dt)
     actuators = element_names(model, "actuator")
+    what = f"sensors of {env_id}" if has_sensors else f"simulator state of {env_id}"
     return Recording(
         time, {a: commands[:, i] for i, a in enumerate(actuators)},
         {n: q[:, j] for j, n in enumerate(names)}, {n: v[:, j] for j, n in enumerate(names)},
-        source=str(getattr(env.spec, "id", "env")),
+        source=env_id, measurement=what if has_sensors and noise == 0
+        else synthetic_measurement(what, noise),
     )  # fmt: skip

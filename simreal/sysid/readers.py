@@ -19,6 +19,10 @@ import numpy as np
 from simreal.sysid.recording import LogError, Recording
 
 SUFFIXES = (".csv", ".parquet", ".h5", ".hdf5", ".npz")
+# Where a file keeps what its joint columns hold: a CSV comment line, Parquet schema
+# metadata, an HDF5 root attribute, an NPZ entry.
+MEASUREMENT_KEY = "simreal.measurement"
+_CSV_COMMENT = "# measurement: "
 
 
 def read_log(path: str | Path) -> Recording:
@@ -28,16 +32,25 @@ def read_log(path: str | Path) -> Recording:
         LogError: For an unreadable file, a suffix that is not a log format, or
             columns outside the scheme.
     """
-    return Recording.from_columns(read_columns(path), str(Path(path)))
+    columns = read_columns(path)
+    measurement = columns.pop(MEASUREMENT_KEY, None)
+    if measurement is None:
+        return Recording.from_columns(columns, str(Path(path)))
+    return Recording.from_columns(columns, str(Path(path)), str(measurement))
 
 
 def write_log(recording: Recording, path: str | Path) -> Path:
     """Write a recording in the format of ``path``'s suffix (CSV, Parquet, HDF5 or NPZ)."""
-    return write_columns(recording.columns(), path)
+    return write_columns(recording.columns(), path, recording.measurement)
 
 
-def write_columns(columns: dict[str, np.ndarray], path: str | Path) -> Path:
-    """Write named equal-length columns atomically as CSV, Parquet, HDF5 or NPZ (by suffix)."""
+def write_columns(
+    columns: dict[str, np.ndarray], path: str | Path, measurement: str | None = None
+) -> Path:
+    """Write named equal-length columns atomically as CSV, Parquet, HDF5 or NPZ (by suffix).
+
+    ``measurement``, if given, is kept as the file's metadata (see ``MEASUREMENT_KEY``).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -49,6 +62,8 @@ def write_columns(columns: dict[str, np.ndarray], path: str | Path) -> Path:
     if suffix == ".csv":
         names = list(columns)
         with tmp.open("w", newline="") as f:
+            if measurement is not None:
+                f.write(_CSV_COMMENT + " ".join(measurement.split()) + "\n")
             writer = csv.writer(f)
             writer.writerow(names)
             writer.writerows(np.column_stack([columns[n] for n in names]).tolist())
@@ -56,22 +71,29 @@ def write_columns(columns: dict[str, np.ndarray], path: str | Path) -> Path:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table(columns), tmp)
+        metadata = None if measurement is None else {MEASUREMENT_KEY: measurement}
+        pq.write_table(pa.table(columns, metadata=metadata), tmp)
     elif suffix in (".h5", ".hdf5"):
         import h5py
 
         with h5py.File(tmp, "w") as f:
             for name, values in columns.items():
                 f.create_dataset(name, data=values)
+            if measurement is not None:
+                f.attrs[MEASUREMENT_KEY] = measurement
     else:
+        extra = {} if measurement is None else {MEASUREMENT_KEY: np.array(measurement)}
         with tmp.open("wb") as f:
-            np.savez(f, **columns)
+            np.savez(f, **columns, **extra)
     tmp.replace(path)
     return path
 
 
 def read_columns(path: str | Path) -> dict[str, np.ndarray]:
     """Read the named columns of a CSV, Parquet, HDF5 or NPZ table.
+
+    The file's measurement metadata, if any, comes back under ``MEASUREMENT_KEY``
+    (a string).
 
     Raises:
         LogError: For a missing or unreadable file or an unknown suffix.
@@ -94,38 +116,67 @@ def read_columns(path: str | Path) -> dict[str, np.ndarray]:
         raise LogError(f"{path}: cannot read it as {suffix[1:]}: {error}") from None
 
 
-def _read_csv(path: Path) -> dict[str, np.ndarray]:
+def _read_csv(path: Path) -> dict:
     with path.open(newline="") as f:
-        rows = list(csv.reader(f))
+        lines = f.read().splitlines()
+    measurement, first = None, 0
+    while first < len(lines) and lines[first].startswith("#"):
+        if lines[first].startswith(_CSV_COMMENT):
+            measurement = lines[first][len(_CSV_COMMENT) :].strip()
+        first += 1
+    rows = list(csv.reader(lines[first:]))
     if len(rows) < 2:
         raise LogError(f"{path}: needs a header row and at least one data row.")
-    header, body = rows[0], rows[1:]
-    try:
-        data = np.array(body, dtype=np.float64)
-    except ValueError:
-        raise LogError(f"{path}: a value is not a number; every cell must be numeric.") from None
-    if data.ndim != 2 or data.shape[1] != len(header):
-        raise LogError(f"{path}: rows have different numbers of cells than the header.")
-    return {name.strip(): data[:, i] for i, name in enumerate(header)}
+    header = [name.strip() for name in rows[0]]
+    data = np.empty((len(rows) - 1, len(header)))
+    for r, row in enumerate(rows[1:]):
+        line = first + 2 + r  # the file's line number, comment and header lines counted
+        if len(row) != len(header):
+            raise LogError(
+                f"{path}: line {line} has {len(row)} cells, the header {len(header)}; "
+                "give every row one cell per column."
+            )
+        for c, cell in enumerate(row):
+            try:
+                data[r, c] = float(cell)
+            except ValueError:
+                raise LogError(
+                    f"{path}: line {line}, column {header[c]!r}: {cell!r} is not a number; "
+                    "every cell must be numeric."
+                ) from None
+    columns: dict = {name: data[:, i] for i, name in enumerate(header)}
+    if measurement is not None:
+        columns[MEASUREMENT_KEY] = measurement
+    return columns
 
 
-def _read_parquet(path: Path) -> dict[str, np.ndarray]:
+def _read_parquet(path: Path) -> dict:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    return {name: table.column(name).to_numpy() for name in table.column_names}
+    columns: dict = {name: table.column(name).to_numpy() for name in table.column_names}
+    metadata = table.schema.metadata or {}
+    if MEASUREMENT_KEY.encode() in metadata:
+        columns[MEASUREMENT_KEY] = metadata[MEASUREMENT_KEY.encode()].decode()
+    return columns
 
 
-def _read_hdf5(path: Path) -> dict[str, np.ndarray]:
+def _read_hdf5(path: Path) -> dict:
     import h5py
 
     with h5py.File(path, "r") as f:
-        return {name: np.asarray(f[name]) for name in f}
+        columns: dict = {name: np.asarray(f[name]) for name in f}
+        if MEASUREMENT_KEY in f.attrs:
+            columns[MEASUREMENT_KEY] = str(f.attrs[MEASUREMENT_KEY])
+    return columns
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
+def _read_npz(path: Path) -> dict:
     with np.load(path, allow_pickle=False) as f:
-        return {name: np.asarray(f[name]) for name in f.files}
+        columns: dict = {name: np.asarray(f[name]) for name in f.files}
+    if MEASUREMENT_KEY in columns:
+        columns[MEASUREMENT_KEY] = str(columns[MEASUREMENT_KEY])
+    return columns
 
 
 def read_lerobot(

@@ -10,6 +10,13 @@ Column scheme (the same in every file format)::
 
 Controls are zero-order held: the value logged at ``time[i]`` is the command
 from ``time[i]`` until ``time[i + 1]``.
+
+A recording also says what its joint columns hold (``measurement``): the
+readings of a robot's sensors (``"sensors of <env id>"``), or a simulator's
+joint state with synthetic white noise (``"simulator state, synthetic noise
+sigma = 0.5% of each signal's range"``). Files keep it as metadata (a ``#``
+comment line above a CSV header, Parquet schema metadata, an HDF5 attribute,
+an NPZ entry).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 PREFIXES = ("ctrl:", "qpos:", "qvel:", "sensor:")
+UNKNOWN_MEASUREMENT = "not stated in the log"
 
 
 class LogError(ValueError):
@@ -37,6 +45,7 @@ class Recording:
         qvel: ``{joint name: (T,) velocities}`` (may be empty).
         sensors: ``{sensor name: (T,) readings}`` (may be empty).
         source: Where it came from, for messages.
+        measurement: What the joint columns hold (see the module docstring).
     """
 
     time: NDArray[np.float64]
@@ -45,6 +54,7 @@ class Recording:
     qvel: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     sensors: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     source: str = "<memory>"
+    measurement: str = UNKNOWN_MEASUREMENT
 
     def __post_init__(self) -> None:
         self.time = np.asarray(self.time, np.float64)
@@ -95,7 +105,9 @@ class Recording:
         return out
 
     @classmethod
-    def from_columns(cls, columns: dict[str, NDArray], source: str) -> Recording:
+    def from_columns(
+        cls, columns: dict[str, NDArray], source: str, measurement: str = UNKNOWN_MEASUREMENT
+    ) -> Recording:
         """Build from named columns, rejecting names outside the scheme."""
         if "time" not in columns:
             raise LogError(f"{source}: no 'time' column; name the time stamps (seconds) 'time'.")
@@ -112,5 +124,5 @@ class Recording:
             groups[prefix][name[len(prefix) :]] = values
         return cls(
             np.asarray(columns["time"], np.float64), groups["ctrl:"], groups["qpos:"],
-            groups["qvel:"], groups["sensor:"], source,
+            groups["qvel:"], groups["sensor:"], source, measurement,
         )  # fmt: skip
