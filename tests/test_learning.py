@@ -49,12 +49,11 @@ def test_train_writes_a_loadable_run_that_resumes(tmp_path: Path, algo: str) -> 
     run = tmp_path / "run"
     train(_config(128, algo), run, progress=False)
     _, model, stats = load_run(run)
-    first = model.num_timesteps
-    assert first >= 128 and stats["mean"].shape == (3,)
+    assert model.num_timesteps == 128 and stats["mean"].shape == (3,)
     # Interrupted or extended: the same command with more steps continues from the checkpoint.
     train(_config(256, algo), run, progress=False)
     _, model, _ = load_run(run)
-    assert first < model.num_timesteps < first + 256 + 64
+    assert model.num_timesteps == 256
     assert any((run / "tb").rglob("events.out.tfevents.*")), "no TensorBoard log"
     assert (run / "curve.csv").read_text().startswith("env_steps,mean_return")
 
@@ -68,8 +67,8 @@ def test_a_folder_holding_another_run_is_refused(tmp_path: Path) -> None:
 def test_truncated_or_missing_runs_are_named(tmp_path: Path) -> None:
     run = tmp_path / "run"
     train(_config(64), run, progress=False)
-    (run / "policy.zip").write_bytes((run / "policy.zip").read_bytes()[:100])
-    with pytest.raises(RunError, match="cannot load the policy"):
+    (run / "policy.pt").write_bytes((run / "policy.pt").read_bytes()[:100])
+    with pytest.raises(RunError, match="policy.pt: cannot read the weights.*truncated"):
         load_run(run)
     with pytest.raises(RunError, match="config.json is missing"):
         load_run(tmp_path / "nothing")

@@ -1,7 +1,8 @@
 """Behaviour cloning from one demonstration dataset, with three action heads.
 
 * ``gaussian``: SB3's PPO ``MlpPolicy`` (a Gaussian MLP) trained by maximum
-  likelihood on the demonstrations; saved as a PPO model, so RL can fine-tune it.
+  likelihood on the demonstrations; stored as a PPO model (tensors plus a JSON
+  description, :mod:`~simreal.learning.policy_store`), so RL can fine-tune it.
 * ``tokens``: RT-2-style action tokens — each action dimension binned uniformly
   over the action range (:class:`~simreal.learning.tokenizer.ActionTokenizer`),
   a cross-entropy head per dimension, decoded to the bin centre.
@@ -12,7 +13,7 @@
 
 Every head writes a run folder (``config.json``, ``obs_norm.npz`` and its
 weights) that ``simreal eval`` loads like an RL run. Torch weights are loaded
-with ``torch.load(weights_only=True)``.
+with ``torch.load(weights_only=True)``: loading a run executes no code from it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.learning.policy_store import save_model
 from simreal.learning.tokenizer import ActionTokenizer
 
 HEADS = ("gaussian", "tokens", "flow")
@@ -230,7 +232,7 @@ def train_bc(config: BCConfig, data: str | Path, out: str | Path, progress: bool
     }
     write_atomic(out / "obs_norm.npz", lambda tmp: np.savez(tmp, **stats))
     if config.head == "gaussian":
-        write_atomic(out / "policy.zip", lambda tmp: model.save(tmp))
+        save_model(model, out)
     else:
         state = {k: v.detach().clone() for k, v in modules.state_dict().items()}
         write_atomic(out / "model.pt", lambda tmp: torch.save(state, tmp))
@@ -264,10 +266,11 @@ class ChunkPolicy:
         self.obs_dim = stats["mean"].size
         self.mean, self.std = stats["mean"], np.sqrt(stats["var"] + 1e-8)
         try:
-            state = torch.load(run / "model.pt", weights_only=True)
+            state = torch.load(run / "model.pt", map_location="cpu", weights_only=True)
         except Exception as error:  # noqa: BLE001 - any failure is a broken file
             raise ValueError(
-                f"{run / 'model.pt'}: cannot load the weights ({type(error).__name__})."
+                f"{run / 'model.pt'}: cannot load the weights ({type(error).__name__}); the file "
+                "is truncated or not simreal's: rerun the simreal bc command that wrote it."
             ) from None
         c = self.config
         if c.head == "tokens":

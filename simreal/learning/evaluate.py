@@ -43,11 +43,15 @@ class RunPolicy:
 
     Loads ``simreal train`` runs (PPO/SAC) and ``simreal bc`` runs of every head.
 
+    Args:
+        run: The run folder.
+        trust_pickle: Also load a pickled ``policy.zip`` of an older simreal (runs its code).
+
     Raises:
         RunError: For a missing, truncated or foreign run folder.
     """
 
-    def __init__(self, run: str | Path) -> None:
+    def __init__(self, run: str | Path, trust_pickle: bool = False) -> None:
         from simreal.learning.bc import ChunkPolicy, read_run_kind
 
         run = Path(run)
@@ -70,7 +74,7 @@ class RunPolicy:
             self.observation_shape = stats["mean"].shape
             self.action_shape = self.chunked.low.shape
             return
-        self.config, self.model, stats = load_run(run)
+        self.config, self.model, stats = load_run(run, trust_pickle=trust_pickle)
         self.mean, self.var = stats["mean"], stats["var"]
         self.clip, self.epsilon = float(stats["clip_obs"]), float(stats["epsilon"])
         self.observation_shape = self.model.observation_space.shape
@@ -91,11 +95,19 @@ class RunPolicy:
         return action
 
 
-def evaluate(policy: str | Path, env_id: str, episodes: int = 20, seed: int = 10_000) -> Evaluation:
+def evaluate(
+    policy: str | Path,
+    env_id: str,
+    episodes: int = 20,
+    seed: int = 10_000,
+    trust_pickle: bool = False,
+) -> Evaluation:
     """Evaluate a run folder, or ``"expert"`` (the task's controller), on ``env_id``.
 
     Episodes use seeds ``seed .. seed + episodes - 1`` (disjoint from training seeds
     by default), so two policies are compared on the same initial states.
+    ``trust_pickle`` also loads a pickled ``policy.zip`` of an older simreal, running
+    the code it holds.
 
     Raises:
         RunError: For a broken run, or an env whose spaces differ from the run's.
@@ -108,7 +120,7 @@ def evaluate(policy: str | Path, env_id: str, episodes: int = 20, seed: int = 10
 
         stats = run_episodes(env, make_expert(env_id), episodes, seed=seed, use_state=True)
     else:
-        actor = RunPolicy(policy)
+        actor = RunPolicy(policy, trust_pickle=trust_pickle)
         if (
             env.observation_space.shape != actor.observation_shape
             or env.action_space.shape != actor.action_shape

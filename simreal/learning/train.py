@@ -3,18 +3,27 @@
 A run folder holds everything needed to evaluate or resume it::
 
     runs/x/config.json          task, algorithm, spec, width, seed, steps, envs
-    runs/x/policy.zip           the final SB3 model
+    runs/x/policy.json          the final policy: description (algorithm, spaces, kwargs, steps)
+    runs/x/policy.pt            ... and its tensors (``torch.load(weights_only=True)``)
     runs/x/obs_norm.npz         observation normalisation (mean, var, count, clip)
-    runs/x/checkpoints/         the latest checkpoint (model + normalisation), for resuming
+    runs/x/curve.csv            env steps, mean training return per rollout
+    runs/x/checkpoints/step-N/  the latest checkpoint: all training state, one atomic unit
     runs/x/tb/                  TensorBoard logs
 
-Observation statistics are stored as plain arrays rather than SB3's pickled
-``VecNormalize``, so loading a run executes no pickled code.
+Nothing in a run folder is unpickled: policies are tensors plus JSON
+(:mod:`~simreal.learning.policy_store`), normalisation and replay buffers are
+arrays (:mod:`~simreal.learning.checkpoint`).
+
+Budgets are exact: a run trains on ``steps`` env steps, rounded up to a multiple
+of ``n_envs`` (every env steps at once). PPO collects whole rollouts of
+``n_steps x n_envs`` steps and the last one is shortened to end at the budget.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,16 +31,53 @@ from typing import Any
 import numpy as np
 
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.learning.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from simreal.learning.obs_norm import OBS_NORM, load_obs_norm, save_obs_norm
+from simreal.learning.policy_store import (
+    PICKLED,
+    RunError,
+    algorithm_class,
+    has_model,
+    load_model,
+    save_model,
+)
+from simreal.learning.train_callbacks import Checkpointing, ProgressLines, SigintFlag
+
+__all__ = [
+    "ALGORITHMS",
+    "CHECKPOINT",
+    "CONFIG",
+    "OBS_NORM",
+    "POLICY",
+    "RunError",
+    "TrainConfig",
+    "TrainingInterrupted",
+    "budget_steps",
+    "canonical",
+    "load_obs_norm",
+    "load_run",
+    "save_obs_norm",
+    "train",
+    "trained_steps",
+]
 
 ALGORITHMS = ("ppo", "sac")
 CONFIG = "config.json"
-POLICY = "policy.zip"
-OBS_NORM = "obs_norm.npz"
+POLICY = PICKLED  # SB3's pickled model, as older runs stored it (read only when trusted)
 CHECKPOINT = "checkpoints"
 
 
-class RunError(ValueError):
-    """A run folder is missing, truncated or belongs to another run; the message says which."""
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; a checkpoint at :attr:`steps` env steps was written.
+
+    Args:
+        steps: Env steps in the checkpoint.
+        out: The run folder.
+    """
+
+    def __init__(self, steps: int, out: Path) -> None:
+        super().__init__(f"interrupted at {steps} env steps")
+        self.steps, self.out = steps, out
 
 
 @dataclass(frozen=True)
@@ -41,7 +87,7 @@ class TrainConfig:
     Attributes:
         task: Env id.
         algo: ``ppo`` or ``sac``.
-        steps: Total env steps.
+        steps: Total env steps (rounded up to a multiple of ``n_envs``).
         seed: Seed of the policy and of the envs.
         n_envs: Parallel envs (the batched vector env).
         dr: The DR spec as a dict (``None`` for none).
@@ -71,36 +117,14 @@ class TrainConfig:
             raise ValueError(f"width must be a number >= 0, got {self.width!r}.")
 
 
-def save_obs_norm(venv: Any, path: Path) -> None:  # noqa: ANN401
-    """Store a ``VecNormalize``'s observation statistics as arrays (atomic)."""
-    rms = venv.obs_rms
-    arrays = {
-        "mean": rms.mean,
-        "var": rms.var,
-        "count": np.array(rms.count),
-        "clip_obs": np.array(venv.clip_obs),
-        "epsilon": np.array(venv.epsilon),
-    }
-    write_atomic(path, lambda tmp: np.savez(tmp, **arrays))
+def canonical(settings: dict) -> dict:
+    """One comparable form of a run's settings: JSON types, keys sorted (tuples are lists)."""
+    return json.loads(json.dumps(settings, sort_keys=True))
 
 
-def load_obs_norm(venv: Any, path: Path) -> None:  # noqa: ANN401
-    """Load statistics saved by :func:`save_obs_norm` into a ``VecNormalize``."""
-    with np.load(path, allow_pickle=False) as data:
-        if data["mean"].shape != venv.obs_rms.mean.shape:
-            raise RunError(
-                f"{path}: normalisation for observations of shape {data['mean'].shape}, "
-                f"the env has {venv.obs_rms.mean.shape}."
-            )
-        venv.obs_rms.mean, venv.obs_rms.var = data["mean"], data["var"]
-        venv.obs_rms.count = float(data["count"])
-        venv.clip_obs, venv.epsilon = float(data["clip_obs"]), float(data["epsilon"])
-
-
-def _algorithm(name: str):  # noqa: ANN202
-    from stable_baselines3 import PPO, SAC
-
-    return {"ppo": PPO, "sac": SAC}[name]
+def budget_steps(config: TrainConfig) -> int:
+    """The env steps a run trains on: ``steps`` rounded up to a multiple of ``n_envs``."""
+    return -(-config.steps // config.n_envs) * config.n_envs
 
 
 def _make_env(config: TrainConfig, threads: int | None = None) -> Any:  # noqa: ANN401
@@ -113,6 +137,64 @@ def _make_env(config: TrainConfig, threads: int | None = None) -> Any:  # noqa: 
     return VecNormalize(VecMonitor(venv), norm_obs=True, norm_reward=False)
 
 
+def _check_folder(config: TrainConfig, out: Path) -> None:
+    config_path = out / CONFIG
+    if not config_path.exists():
+        if (out / CHECKPOINT / PICKLED).exists():
+            raise RunError(f"{out} holds a run of an older simreal; choose another --out.")
+        return
+    try:
+        previous = canonical(json.loads(config_path.read_text()))
+    except ValueError:
+        raise RunError(f"{config_path} is not a run config; choose another --out.") from None
+    current = canonical(asdict(config))
+    # The same run may be extended to more steps; anything else is another run.
+    if {**previous, "steps": config.steps} != current:
+        changed = sorted(k for k in set(previous) | set(current) if k != "steps"
+                         and previous.get(k) != current.get(k))  # fmt: skip
+        raise RunError(
+            f"{out} holds another run (it differs in: {', '.join(changed)}); choose another "
+            "--out or delete it."
+        )
+
+
+def _shorten_rollouts(model: Any, n_steps: int) -> None:  # noqa: ANN401
+    """Let PPO's next rollouts be ``n_steps`` per env (for the last one of a budget)."""
+    model.n_steps = n_steps
+    model.rollout_buffer = model.rollout_buffer_class(
+        n_steps,
+        model.observation_space,
+        model.action_space,
+        device=model.device,
+        gamma=model.gamma,
+        gae_lambda=model.gae_lambda,
+        n_envs=model.n_envs,
+        **model.rollout_buffer_kwargs,
+    )
+
+
+def _learn(
+    model: Any, config: TrainConfig, remaining: int, callbacks: list, progress: bool
+) -> None:  # noqa: ANN401
+    """Train ``remaining`` env steps exactly (PPO: whole rollouts, the last one shortened)."""
+    parts = [remaining]
+    if config.algo == "ppo":
+        size = model.n_steps * model.n_envs
+        parts = [p for p in (remaining // size * size, remaining % size) if p]
+    for i, part in enumerate(parts):
+        if i:  # the rest of the budget: one shorter rollout
+            if callbacks[0].flag.raised:
+                return
+            _shorten_rollouts(model, part // model.n_envs)
+        model.learn(
+            part,
+            callback=callbacks,
+            reset_num_timesteps=False,
+            tb_log_name="run",
+            progress_bar=progress and sys.stderr.isatty(),
+        )
+
+
 def train(
     config: TrainConfig, out: str | Path, progress: bool = True, threads: int | None = None
 ) -> Path:
@@ -121,7 +203,8 @@ def train(
     Args:
         config: What to train.
         out: The run folder.
-        progress: Show SB3's progress bar.
+        progress: Report progress on stderr: SB3's progress bar on a terminal, plain
+            lines otherwise, and "resuming at N steps" when a checkpoint is found.
         threads: Simulation threads (default: all cores); results do not depend on it.
 
     Returns:
@@ -129,104 +212,75 @@ def train(
 
     Raises:
         RunError: If ``out`` holds a different run.
+        TrainingInterrupted: On Ctrl-C, after writing a checkpoint.
     """
-    from stable_baselines3.common.callbacks import BaseCallback
-
     out = Path(out)
-    config_path = out / CONFIG
-    if config_path.exists():
-        previous = json.loads(config_path.read_text())
-        # The same run may be extended to more steps; anything else is another run.
-        if {**previous, "steps": config.steps} != asdict(config):
-            raise RunError(
-                f"{out} holds another run ({previous['task']}, {previous['algo']}, "
-                f"seed {previous['seed']}); choose another --out or delete it."
-            )
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(config_path, asdict(config))
-    env = _make_env(config, threads)
-    algo = _algorithm(config.algo)
-    checkpoint = out / CHECKPOINT / POLICY
-    if checkpoint.exists():
-        model = algo.load(checkpoint, env=env, device="cpu")
-        load_obs_norm(env, out / CHECKPOINT / OBS_NORM)
-    else:
-        model = algo(
+    _check_folder(config, out)
+    with SigintFlag() as flag:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / CONFIG, asdict(config))
+        env = _make_env(config, threads)
+        # SB3 edits the kwargs it is given (SAC adds use_sde to policy_kwargs): give it a copy.
+        model = algorithm_class(config.algo)(
             "MlpPolicy",
             env,
             seed=config.seed,
             device="cpu",
             tensorboard_log=str(out / "tb"),
-            **config.algo_kwargs,
+            **copy.deepcopy(config.algo_kwargs),
         )
-    remaining = config.steps - model.num_timesteps
-    curve = _read_curve(out)
-    if remaining > 0:
-
-        class Checkpoint(BaseCallback):
-            """Save model and normalisation atomically every ``checkpoint_every`` steps."""
-
-            def __init__(self) -> None:
-                super().__init__()
-                self.last = model.num_timesteps
-
-            def _on_step(self) -> bool:
-                if self.num_timesteps - self.last >= config.checkpoint_every:
-                    self.last = self.num_timesteps
-                    _save(model, env, out / CHECKPOINT)
-                    _write_curve(out, curve)
-                return True
-
-            def _on_rollout_end(self) -> None:
-                episodes = [info["r"] for info in model.ep_info_buffer]
-                if episodes:
-                    curve.append((self.num_timesteps, float(np.mean(episodes))))
-
-        model.learn(
-            remaining,
-            callback=Checkpoint(),
-            reset_num_timesteps=False,
-            tb_log_name="run",
-            progress_bar=progress,
-        )
-        _save(model, env, out / CHECKPOINT)
-    _write_curve(out, curve)
-    _save(model, env, out)
-    env.close()
+        curve: list[tuple[int, float]] = []
+        latest = latest_checkpoint(out / CHECKPOINT)
+        if latest is not None:
+            curve = restore_checkpoint(latest, model, env)
+            env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
+            if progress:
+                print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
+        budget = budget_steps(config)
+        remaining = budget - model.num_timesteps
+        if remaining > 0:
+            saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, curve, flag)
+            callbacks: list = [saver]
+            if progress and not sys.stderr.isatty():
+                callbacks.append(ProgressLines(budget))
+            _learn(model, config, remaining, callbacks, progress)
+            if flag.raised:
+                saver.save()
+                env.close()
+                raise TrainingInterrupted(saver.trained, out)
+            save_checkpoint(out / CHECKPOINT, model, env, model.num_timesteps, curve)
+        text = "env_steps,mean_return\n" + "".join(f"{s},{r}\n" for s, r in curve)
+        write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(text))
+        save_model(model, out)
+        save_obs_norm(env, out / OBS_NORM)
+        env.close()
     return out
 
 
-def _read_curve(out: Path) -> list[tuple[int, float]]:
-    path = out / "curve.csv"
-    if not path.is_file():
-        return []
-    rows = [line.split(",") for line in path.read_text().splitlines()[1:] if line]
-    return [(int(a), float(b)) for a, b in rows]
+def trained_steps(run: str | Path) -> int:
+    """The env steps a finished run trained on (from its ``policy.json``)."""
+    return int(json.loads((Path(run) / "policy.json").read_text())["num_timesteps"])
 
 
-def _write_curve(out: Path, curve: list[tuple[int, float]]) -> None:
-    """``curve.csv``: env steps and the mean return of the last 100 episodes, per rollout."""
-    text = "env_steps,mean_return\n" + "".join(f"{s},{r}\n" for s, r in curve)
-    write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(text))
-
-
-def _save(model: Any, env: Any, folder: Path) -> None:  # noqa: ANN401
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / POLICY, lambda tmp: model.save(tmp))
-    save_obs_norm(env, folder / OBS_NORM)
-
-
-def load_run(run: str | Path) -> tuple[TrainConfig, Any, dict[str, np.ndarray]]:
+def load_run(
+    run: str | Path, trust_pickle: bool = False
+) -> tuple[TrainConfig, Any, dict[str, np.ndarray]]:
     """Load a finished run: its config, its SB3 model and its observation statistics.
 
+    Args:
+        run: The run folder.
+        trust_pickle: Also read a pickled ``policy.zip`` of an older simreal (runs its code).
+
     Raises:
-        RunError: For a missing, truncated or foreign run folder.
+        RunError: For a missing, truncated, foreign or (untrusted) pickled run folder.
     """
     run = Path(run)
-    config_path, policy, norm = run / CONFIG, run / POLICY, run / OBS_NORM
-    for path in (config_path, policy, norm):
+    config_path, norm = run / CONFIG, run / OBS_NORM
+    for path in (config_path, norm):
         if not path.is_file():
             raise RunError(f"{run} is not a finished simreal run: {path.name} is missing.")
+    if not has_model(run):
+        raise RunError(f"{run} is not a finished simreal run: policy.json is missing.")
     try:
         document = json.loads(config_path.read_text())
         if document.get("kind") == "bc_gaussian":  # a cloned Gaussian head is a PPO policy
@@ -235,13 +289,13 @@ def load_run(run: str | Path) -> tuple[TrainConfig, Any, dict[str, np.ndarray]]:
             config = TrainConfig(**document)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise RunError(f"{config_path}: not a simreal run config ({error}).") from None
+    model = load_model(run, config.algo, trust_pickle=trust_pickle)
     try:
-        model = _algorithm(config.algo).load(policy, device="cpu")
-    except Exception as error:  # noqa: BLE001 - any load failure is a broken file
+        with np.load(norm, allow_pickle=False) as data:
+            stats = {k: np.array(data[k]) for k in data.files}
+    except (OSError, ValueError) as error:
         raise RunError(
-            f"{policy}: cannot load the policy ({type(error).__name__}); it is "
-            "truncated or not an SB3 model."
+            f"{norm}: cannot read the normalisation ({type(error).__name__}); rerun the "
+            "command that wrote the run."
         ) from None
-    with np.load(norm, allow_pickle=False) as data:
-        stats = {k: np.array(data[k]) for k in data.files}
     return config, model, stats
