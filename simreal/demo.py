@@ -2,8 +2,10 @@
 
 On a task's real proxy, as one would on hardware:
 
-1. **record** a 20 s multisine excitation log on the real proxy (``real_log.parquet``);
-2. **identify** the task model's parameters and latency from it (``fit.yaml``, ``fit.png``);
+1. **record** a 20 s multisine excitation log on the real proxy through its sensors, as a
+   robot logs its encoders, offset and noise included (``real_log.parquet``);
+2. **identify** the task model's parameters, latency and encoder offset from it
+   (``fit.yaml``, ``fit.png``);
 3. **train** policies three ways: on the nominal model only (the default spec at width 0), under
    wide uncentred DR (the default spec at a large width), and under narrow DR centred on the fit
    (``fit.yaml`` at width 1) — each by two learners: behaviour cloning of the task's expert,
@@ -44,7 +46,8 @@ class DemoConfig:
         episodes: Evaluation episodes per policy and plant.
         wide_width: Width of the uncentred "wide DR" condition.
         log_seconds: Length of the excitation log.
-        noise: Sensor noise added to the log, as a fraction of each signal's range.
+        noise: Synthetic noise added on top of the proxy's own sensor readings, as a fraction
+            of each signal's range (default 0: the log holds what the sensors report).
         seed: Seed of the excitation and of the log's noise.
     """
 
@@ -55,7 +58,7 @@ class DemoConfig:
     episodes: int = 20
     wide_width: float = 2.0
     log_seconds: float = 20.0
-    noise: float = 0.005
+    noise: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -83,7 +86,7 @@ class Condition:
 
 
 def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) -> None:
-    """Stage 1: excite the real proxy and log commands and joints."""
+    """Stage 1: excite the real proxy and log commands and its joint sensors' readings."""
     import gymnasium as gym
 
     from simreal.envs.registry import task_for
@@ -99,11 +102,14 @@ def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) 
     recording = record_env(env, commands, seed=config.seed, noise=config.noise, rng=rng)
     env.close()
     write_log(recording, path)
-    say(f"[1/4] recorded {recording.duration:.0f} s on {env.spec.id} -> {path}")
+    say(
+        f"[1/4] recorded {recording.duration:.0f} s on {env.spec.id} -> {path} "
+        f"({recording.measurement})"
+    )
 
 
 def identify(config: DemoConfig, log: Path, out: Path, say: Callable[[str], None]) -> None:
-    """Stage 2: fit the task model's parameters and latency to the log; write fit.yaml."""
+    """Stage 2: fit the task model's parameters, latency and sensors to the log; write fit.yaml."""
     import gymnasium as gym
 
     from simreal.envs.registry import task_for

@@ -83,4 +83,8 @@ def make(
         env = ObservationNoise(env)
     if "latency.observation" in ids:
         env = ObservationDelay(env)
+    if any(i.startswith(("bias.qpos[", "gain.qpos[")) for i in ids):
+        from simreal.wrappers.joint_sensors import JointSensorModel
+
+        env = JointSensorModel(env)
     return DomainRandomization(env, spec, width=width)

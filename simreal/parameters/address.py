@@ -15,6 +15,10 @@ EFFECT_IDS = (
     "noise.action",
     "push.force",
 )
+# A simulated joint sensor: an additive offset or a gain on a joint's measured position
+# (``bias.qpos[hinge]``), applied by a task's sensor channel.
+SENSOR_ATTRIBUTES = ("bias", "gain")
+_SENSOR = re.compile(r"^(?P<attribute>bias|gain)\.qpos\[(?P<name>[^\[\]]+)\]$")
 _ELEMENT = re.compile(r"^(?P<kind>[a-z]+)\[(?P<name>[^\[\]]+)\]\.(?P<attribute>[a-z_0-9]+)$")
 _OPTION = re.compile(r"^option\.(?P<attribute>[a-z_]+)$")
 
@@ -64,6 +68,9 @@ class ParamAddress:
         text = text.strip()
         if text in EFFECT_IDS:
             return cls("effect", None, text)
+        match = _SENSOR.match(text)
+        if match:
+            return cls("effect", match["name"], text)
         match = _OPTION.match(text)
         if match:
             return cls("option", None, match["attribute"])
@@ -73,5 +80,6 @@ class ParamAddress:
         raise ValueError(
             f"{text!r} is not a parameter id; write kind[name].attribute with kind one of "
             f"{', '.join(ELEMENT_KINDS)} (e.g. body[pole].mass), option.<attribute> "
-            f"(e.g. option.gravity), or one of {', '.join(EFFECT_IDS)}."
+            f"(e.g. option.gravity), bias.qpos[<joint>] or gain.qpos[<joint>] (a joint "
+            f"sensor's offset or gain), or one of {', '.join(EFFECT_IDS)}."
         )

@@ -11,6 +11,16 @@ initial guess per parameter::
       - param: latency.action         # seconds, fitted as a continuous quantity
         low: 0.0
         high: 0.1
+      - param: bias.qpos[hinge]       # the hinge encoder's offset (rad), fitted jointly
+        low: -0.2
+        high: 0.2
+
+Besides model quantities, the sensors are fitted with the physics (as
+``mujoco.sysid``'s signal transforms do): ``bias.qpos[<joint>]`` (an encoder
+offset: measured = gain * q + bias), ``gain.qpos[<joint>]`` (its scale, which
+multiplies the measured velocity too) and ``latency.observation`` (the sensor
+delay, seconds). From open-loop logs a sensor delay and a command latency are
+one loop delay: fit one of them, or both and read their sum.
 
 A parameter whose initial guess sits on a bound (a frictionloss or a latency
 of 0) is started 5% of its range inside, so that it can move.
@@ -34,6 +44,7 @@ from simreal.parameters.binding import element_id
 from simreal.sysid.recording import LogError, Recording
 
 LATENCY = "latency.action"
+OBSERVATION_LATENCY = "latency.observation"
 _MOVE_OFF_BOUND = 0.05
 
 
@@ -121,7 +132,10 @@ class BoundProblem:
         start: Initial guesses in physical units (moved off bounds).
         recordings: The recordings.
         actuators: Actuator ids of each recording's ``ctrl`` columns, in model order.
-        joints: Measured joints' ``(qpos address, dof address)``, by name.
+        joint_names: The measured joints, sorted.
+        qpos_adr: Their qpos addresses.
+        dof_adr: Their dof addresses.
+        sensor_terms: ``(parameter index, "bias" or "gain", joint index)`` per sensor parameter.
     """
 
     model: mujoco.MjModel
@@ -132,11 +146,34 @@ class BoundProblem:
     joint_names: list[str]
     qpos_adr: NDArray[np.intp]
     dof_adr: NDArray[np.intp]
+    sensor_terms: list[tuple[int, str, int]]
 
     @property
     def latency_index(self) -> int | None:
         """Index of ``latency.action`` among the parameters, if fitted."""
         return next((i for i, p in enumerate(self.params) if p.id == LATENCY), None)
+
+    @property
+    def observation_latency_index(self) -> int | None:
+        """Index of ``latency.observation`` among the parameters, if fitted."""
+        return next((i for i, p in enumerate(self.params) if p.id == OBSERVATION_LATENCY), None)
+
+    @property
+    def model_mask(self) -> NDArray[np.bool_]:
+        """Which parameters are model quantities (written into the model)."""
+        return np.array([b is not None for b in self.bound], bool)
+
+    def sensor(self, values: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        """Per measured joint, the sensor ``(gain, bias)`` that ``values`` hold."""
+        gain, bias = np.ones(len(self.joint_names)), np.zeros(len(self.joint_names))
+        for i, kind, j in self.sensor_terms:
+            (gain if kind == "gain" else bias)[j] = values[i]
+        return gain, bias
+
+    def loop_delay(self, values: NDArray[np.float64]) -> float:
+        """Command latency plus sensor delay: what shifts the replay against the log."""
+        indices = (self.latency_index, self.observation_latency_index)
+        return float(sum(values[i] for i in indices if i is not None))
 
     def controls(self, recording: Recording) -> NDArray[np.float64]:
         """``(T, nu)`` logged commands in model actuator order (unlogged actuators: 0)."""
@@ -168,15 +205,28 @@ def bind_problem(
     """
     if not recordings:
         raise LogError("no recording given; pass at least one log.")
-    bound, start = [], []
-    for p in params:
-        if p.id == LATENCY:
+    joint_names = sorted(recordings[0].qpos)
+    bound, start, sensor_terms = [], [], []
+    for index, p in enumerate(params):
+        address = ParamAddress.parse(p.id)
+        if p.id in (LATENCY, OBSERVATION_LATENCY):
             bound.append(None)
             nominal = 0.0
-        else:
-            if ParamAddress.parse(p.id).kind == "effect":
+        elif address.kind == "effect" and address.name is not None:
+            if address.name not in joint_names:
                 raise ParamsError(
-                    f"{p.id}: only latency.action can be fitted among the non-model quantities."
+                    f"{p.id}: the logs measure no joint {address.name!r} (they measure "
+                    f"{', '.join(joint_names)}); name a logged joint."
+                )
+            kind = p.id.split(".")[0]
+            sensor_terms.append((index, kind, joint_names.index(address.name)))
+            bound.append(None)
+            nominal = 1.0 if kind == "gain" else 0.0
+        else:
+            if address.kind == "effect":
+                raise ParamsError(
+                    f"{p.id}: among the non-model quantities only latency.action, "
+                    "latency.observation, bias.qpos[<joint>] and gain.qpos[<joint>] can be fitted."
                 )
             try:
                 param = bind(p.id, model)
@@ -193,7 +243,6 @@ def bind_problem(
         margin = _MOVE_OFF_BOUND * (p.high - p.low)
         guess = min(max(guess, p.low + margin), p.high - margin)
         start.append(guess)
-    joint_names = sorted(recordings[0].qpos)
     for rec in recordings:
         if sorted(rec.qpos) != joint_names:
             raise LogError(f"{rec.source}: measures joints {sorted(rec.qpos)}, "
@@ -236,7 +285,8 @@ def bind_problem(
             "(at least 5 measurements per parameter, far more in practice)."
         )
     return BoundProblem(model, list(params), bound, np.array(start), list(recordings), joint_names,
-                        np.array(qpos_adr, np.intp), np.array(dof_adr, np.intp))  # fmt: skip
+                        np.array(qpos_adr, np.intp), np.array(dof_adr, np.intp),
+                        sensor_terms)  # fmt: skip
 
 
 def as_dict(problem: BoundProblem) -> dict[str, Any]:

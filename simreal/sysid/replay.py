@@ -1,6 +1,6 @@
 """Replay logged controls in MuJoCo, segment by segment, many parameter sets at once.
 
-Multiple shooting: each recording is cut into segments; every segment starts
+Segments: each recording is cut into segments; every segment starts
 from its own initial state (fitted jointly with the parameters, starting from
 the measurement) and replays the logged controls for its span. Segments and
 parameter sets run together in one threaded ``mujoco.rollout`` call, with one

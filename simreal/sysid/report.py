@@ -4,8 +4,11 @@ The DR spec's rule: every fitted parameter becomes a ``set`` term, uniform over
 its 95% interval ``value -+ 2 SE`` (at least -+1% of the value), clipped to the
 fit's bounds, with ``centre`` the fitted value, so width 0 is the fit itself
 and width 1 the measured uncertainty; a parameter the data do not determine
-spans its whole bounds. The file also records the fit under ``sysid`` (values,
-standard errors, intervals, correlations, warnings), which the DR loader ignores.
+(an infinite standard error) spans its whole bounds. A fitted encoder offset
+``bias.qpos[<joint>]`` becomes a term of the joint's simulated sensor, which the
+task's sensor channel applies to what the policy observes. The file also
+records the fit under ``sysid`` (values, standard errors, intervals,
+correlations, warnings, and what each log holds), which the DR loader ignores.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def fit_document(result: FitResult, sources: list[str] | None = None) -> dict[st
         "rms_after": result.rms_after,
         "warnings": list(result.warnings),
         "logs": list(sources or []),
+        "measurements": [trace.get("measurement", "") for trace in result.traces],
     }
     return {"sysid": record, "terms": dr_terms(result)}
 
@@ -79,6 +83,8 @@ def format_table(result: FitResult, truth: dict[str, float] | None = None) -> st
             )
             line += f" {truth[p.id]:10.4g} {error:7.2%}"
         lines.append(line)
+    for trace in result.traces:
+        lines.append(f"log {trace['source']}: {trace.get('measurement', '')}")
     lines.append(f"rms residual {result.rms_before:.3g} -> {result.rms_after:.3g} "
                  f"({result.evaluations} evaluations, {result.seconds:.1f} s)")  # fmt: skip
     lines += [f"warning: {w}" for w in result.warnings]
@@ -109,7 +115,7 @@ def plot_fit(result: FitResult, path: str | Path) -> Path:
                 ax.set_title(Path(trace["source"]).name, fontsize=9)
         axes[-1, c].set_xlabel("time (s)")
     axes[0, 0].legend(loc="upper right", fontsize=8)
-    title = "Replay of the logged controls (multiple shooting: segments restart from fitted states)"
+    title = "Replay of the logged controls (each segment restarts from a fitted state)"
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=90))
