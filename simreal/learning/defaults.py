@@ -9,11 +9,13 @@ hyperparameter files), e.g.::
     algo_kwargs:
       sac: {learning_starts: 1000, gradient_steps: 4}
 
-Tasks without one (and Gymnasium envs) get :data:`FALLBACK`.
+Tasks without one (and Gymnasium envs) get :data:`FALLBACK`. ``simreal train``
+and ``simreal sweep`` read the same defaults (:func:`run_settings`).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -37,3 +39,20 @@ def training_defaults(env_id: str) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(FALLBACK)}.")
     return {**FALLBACK, **data}
+
+
+def run_settings(
+    env_id: str, algo: str | None = None, steps: int | None = None, n_envs: int | None = None
+) -> tuple[str, int, int, dict[str, Any]]:
+    """The settings of one run: those given, the rest from the task's training defaults.
+
+    ``simreal train`` and ``simreal sweep`` both take their defaults from here, so a
+    run trained by either with the same flags has the same settings.
+
+    Returns:
+        The algorithm, env steps, parallel envs and the algorithm's keyword arguments.
+    """
+    defaults = training_defaults(env_id)
+    algo = algo or defaults["algo"]
+    kwargs = copy.deepcopy(defaults["algo_kwargs"].get(algo, {}))
+    return algo, steps or defaults["steps"], n_envs or defaults["n_envs"], kwargs
