@@ -162,6 +162,26 @@ def task_for(env_id: str) -> Task:
     raise KeyError(f"{env_id!r} is not a simreal task; known tasks: {known}.")
 
 
+def env_spec(env_id: str) -> gym.envs.registration.EnvSpec:
+    """Return the Gymnasium spec of ``env_id``, accepting Gymnasium's ``module:EnvId`` form.
+
+    Args:
+        env_id: A registered id, or ``module:EnvId`` (the module is imported first,
+            which registers the env, as ``gymnasium.make`` does).
+
+    Returns:
+        The registered spec (episode limit, entry point, kwargs).
+
+    Raises:
+        gymnasium.error.Error: If the id is not registered.
+    """
+    module, sep, name = env_id.partition(":")
+    if sep:
+        importlib.import_module(module)
+        return gym.spec(name)
+    return gym.spec(env_id)
+
+
 def task_ids(include_real: bool = True) -> list[str]:
     """Return the registered ids, nominal first then (optionally) real proxies."""
     ids = [t.env_id for t in TASKS]

@@ -7,28 +7,12 @@ commands that need them, so ``simreal --help`` answers at once.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-
-def int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type`` accepting integers >= ``minimum``, with a clear message otherwise."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}, got {text!r}"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
-        return value
-
-    return parse
+from simreal.cli_checks import check_ids, check_output_dir, int_at_least
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,21 +138,6 @@ def _version() -> str:
         return "unknown"
 
 
-def check_ids(
-    parser: argparse.ArgumentParser,
-    flag: str,
-    ids: Sequence[str],
-    known: Collection[str],
-    what: str = "task id",
-) -> None:
-    """Exit with one sentence (code 2) at the first id not in ``known``, naming close matches."""
-    for env_id in ids:
-        if env_id not in known:
-            close = difflib.get_close_matches(env_id, list(known), n=3, cutoff=0.5)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            parser.error(f"{flag}: unknown {what} {env_id!r}.{hint} See `simreal tasks`.")
-
-
 def _run_tasks() -> int:
     import gymnasium as gym
 
@@ -191,8 +160,7 @@ def _run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     check_ids(parser, "--task", [args.task], task_ids(include_real=False))
     if not task_for(args.task).default_spec_path.with_name("sysid.yaml").is_file():
         parser.error(f"--task: {args.task} ships no sysid.yaml, so the demo cannot fit it.")
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
+    check_output_dir(parser, "--out", args.out)
     from simreal.demo import DemoConfig, run_demo
 
     try:
@@ -253,8 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         ids = args.tasks or task_ids(include_real=False)
         check_ids(parser, "--tasks", ids, task_ids(include_real=False))
-        if args.out.exists() and not args.out.is_dir():
-            parser.error(f"--out: {args.out} exists and is not a folder; choose another path.")
+        check_output_dir(parser, "--out", args.out)
         from simreal.gap_report import run_gap_report
 
         run_gap_report(ids, args.episodes, args.seed, args.out)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from simreal.cli_checks import check_output_dir, check_output_file, require_task
+
 
 def _dr_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -118,12 +120,11 @@ def _check_dr(parser: argparse.ArgumentParser, dr: str | None, task: str) -> obj
     if dr is None:
         return None
     if dr == "default":
-        from simreal.factory import default_spec_path
+        from simreal.cli_checks import require_task
 
-        try:
-            dr = str(default_spec_path(task))
-        except ValueError as error:
-            parser.error(f"--dr: {error}")
+        fix = "give a spec file, --dr spec.yaml"
+        row = require_task(parser, "--dr default", task, "default DR spec", fix)
+        dr = str(row.default_spec_path)
     try:
         return load_spec(dr).to_dict()
     except (SpecError, FileNotFoundError) as error:
@@ -131,14 +132,9 @@ def _check_dr(parser: argparse.ArgumentParser, dr: str | None, task: str) -> obj
 
 
 def _check_task(parser: argparse.ArgumentParser, flag: str, env_id: str) -> None:
-    import gymnasium as gym
+    from simreal.cli_checks import check_env_id
 
-    import simreal  # noqa: F401
-
-    try:
-        gym.spec(env_id)
-    except gym.error.Error as error:
-        parser.error(f"{flag}: {error}")
+    check_env_id(parser, flag, env_id)
 
 
 def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -146,6 +142,7 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from simreal.learning.train import RunError, TrainConfig, train
 
     _check_task(parser, "--task", args.task)
+    check_output_dir(parser, "--out", args.out)
     if args.width is not None and args.width < 0:
         parser.error("--width must be >= 0.")
     dr = _check_dr(parser, args.dr, args.task)
@@ -180,6 +177,11 @@ def run_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--episodes must be >= 1.")
     for env_id in args.on:
         _check_task(parser, "--on", env_id)
+        if args.policy == "expert":
+            fix = "evaluate a run folder of simreal train or bc instead"
+            require_task(parser, "--policy expert", env_id, "expert controller", fix)
+    if args.json is not None:
+        check_output_file(parser, "--json", args.json)
     try:
         results = [evaluate(args.policy, env_id, args.episodes, args.seed) for env_id in args.on]
     except RunError as error:
@@ -198,6 +200,7 @@ def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from simreal.learning.bc import BCConfig, DatasetError, train_bc
 
     _check_task(parser, "--task", args.task)
+    check_output_dir(parser, "--out", args.out)
     try:
         config = BCConfig(
             args.task,
@@ -222,10 +225,11 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     from simreal.learning.train import RunError
 
     _check_task(parser, "--task", args.task)
+    check_output_dir(parser, "--out", args.out)
     if args.episodes is not None:
-        import gymnasium as gym
+        from simreal.envs.registry import env_spec
 
-        limit = gym.spec(args.task).max_episode_steps
+        limit = env_spec(args.task).max_episode_steps
         if args.episodes < 1 or not limit:
             parser.error("--episodes must be >= 1 on a task with a time limit.")
         args.steps = args.episodes * limit
@@ -276,6 +280,10 @@ def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     _check_task(parser, "--task", args.task)
     if args.out.suffix.lower() not in SUFFIXES:
         parser.error(f"--out: use one of {', '.join(SUFFIXES)}, got {args.out.suffix!r}.")
+    check_output_file(parser, "--out", args.out)
+    if str(args.policy) == "expert":
+        fix = "record a run folder of simreal train or bc with --policy"
+        require_task(parser, "--policy expert", args.task, "expert controller", fix)
     if args.episodes < 1:
         parser.error("--episodes must be >= 1.")
     dr = _check_dr(parser, args.dr, args.task)

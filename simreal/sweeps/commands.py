@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from simreal.cli import check_ids, int_at_least
+from simreal.cli_checks import check_env_id, check_output_dir, int_at_least
 
 DEFAULT_WIDTHS = "0,0.25,0.5,1,1.5,2"
 
@@ -127,11 +127,8 @@ def parse_widths(text: str) -> tuple[float, ...]:
 
 
 def _check_ids(parser: argparse.ArgumentParser, flag: str, ids: list[str]) -> None:
-    import gymnasium as gym
-
-    import simreal  # noqa: F401  (registers the tasks)
-
-    check_ids(parser, flag, ids, gym.registry, what="env id")
+    for env_id in ids:
+        check_env_id(parser, flag, env_id)
 
 
 def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -144,6 +141,7 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as error:
         parser.error(str(error))
     _check_ids(parser, "--task", [args.task])
+    check_output_dir(parser, "--out", args.out)
     defaults = training_defaults(args.task)
     if args.eval_on is None:
         from simreal.envs.registry import task_for

@@ -112,8 +112,9 @@ def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | 
             return mujoco.MjModel.from_xml_path(str(path)), None
         except ValueError as error:
             parser.error(f"--model: {path} does not compile: {str(error).splitlines()[0]}")
-    import simreal  # noqa: F401
+    from simreal.cli_checks import check_env_id
 
+    check_env_id(parser, "--task", task)
     try:
         env = gym.make(task)
     except gym.error.Error as error:
@@ -132,6 +133,9 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         parser.error(
             f"--out: {args.out.suffix!r} is not a log format; use one of {', '.join(SUFFIXES)}."
         )
+    from simreal.cli_checks import check_output_file
+
+    check_output_file(parser, "--out", args.out)
     if args.duration <= 0 or (args.dt is not None and args.dt <= 0):
         parser.error("--duration and --dt must be > 0.")
     if args.noise < 0 or args.latency < 0:
