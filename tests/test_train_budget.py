@@ -1,0 +1,76 @@
+"""Training budgets are exact, and `simreal train` uses the task's train.yaml like the sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from stable_baselines3.common.vec_env import VecEnvWrapper
+
+import simreal.vector.make_vec as make_vec_module
+from simreal.learning.train import TrainConfig, train, trained_steps
+from tests.conftest import run_cli
+
+TASK = "simreal/PendulumSwingup-v0"
+TINY = {"policy_kwargs": {"net_arch": [8]}}
+
+
+class StepCounter(VecEnvWrapper):
+    """Counts the env steps taken through it (all envs together)."""
+
+    taken = 0
+
+    def reset(self):  # noqa: ANN201
+        return self.venv.reset()
+
+    def step_wait(self):  # noqa: ANN201
+        StepCounter.taken += self.venv.num_envs
+        return self.venv.step_wait()
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> type[StepCounter]:
+    make = make_vec_module.make_vec
+    monkeypatch.setattr(make_vec_module, "make_vec", lambda *a, **k: StepCounter(make(*a, **k)))
+    StepCounter.taken = 0
+    return StepCounter
+
+
+@pytest.mark.parametrize(
+    ("algo", "kwargs", "steps", "expected"),
+    [
+        # 100 is not a multiple of the 64-step rollout (32 steps x 2 envs): SB3 alone takes 128.
+        ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 100, 100),
+        # Rounded up to a multiple of the envs, which step together.
+        ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 101, 102),
+        ("sac", {"learning_starts": 16, "batch_size": 16, **TINY}, 50, 50),
+    ],
+)
+def test_a_run_takes_exactly_its_budget_of_env_steps(
+    tmp_path: Path, counted: type[StepCounter], algo: str, kwargs: dict, steps: int, expected: int
+) -> None:
+    config = TrainConfig(TASK, algo, steps, seed=0, n_envs=2, checkpoint_every=64,
+                         algo_kwargs=kwargs)  # fmt: skip
+    run = train(config, tmp_path / "run", progress=False)
+    assert counted.taken == expected
+    assert trained_steps(run) == expected
+    checkpoint = json.loads(next((run / "checkpoints").glob("step-*/state.json")).read_text())
+    assert checkpoint["steps"] == expected
+
+
+def test_cli_train_uses_the_tasks_train_yaml_and_prints_the_true_count(tmp_path: Path) -> None:
+    import simreal.envs.registry as registry
+
+    defaults = registry.task_for(TASK).default_spec_path.with_name("train.yaml")
+    sac = yaml.safe_load(defaults.read_text())["algo_kwargs"]["sac"]
+    done = run_cli("train", "--task", TASK, "--algo", "sac", "--steps", "41", "--envs", "2",
+                   "--out", "r", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["algo_kwargs"] == sac  # the same settings simreal sweep trains with
+    assert "for 42 env steps" in done.stdout
+    assert trained_steps(tmp_path / "r") == 42
+    helped = run_cli("train", "--help")
+    assert "train.yaml" in helped.stdout
