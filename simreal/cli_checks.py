@@ -12,6 +12,7 @@ import argparse
 import difflib
 import importlib
 import os
+import sys
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
@@ -151,3 +152,24 @@ def _check_creatable(parser: argparse.ArgumentParser, flag: str, path: Path) -> 
         if not os.access(folder, os.W_OK | os.X_OK):
             parser.error(f"{flag}: cannot write {path}: {folder} is not writable.")
         return
+
+
+def check_dataset_task(parser: argparse.ArgumentParser, flag: str, data: Path, task: str) -> None:
+    """Exit if the dataset records another task than ``task``; warn if it records none."""
+    from simreal.learning.dataset_task import read_dataset_task, same_task
+
+    try:
+        recorded = read_dataset_task(data)
+    except Exception:  # noqa: BLE001 - unreadable: the dataset reader names the problem
+        return
+    if recorded is None:
+        print(
+            f"{parser.prog}: warning: {data} does not record the task it was collected on; "
+            f"cloning it for {task}.",
+            file=sys.stderr,
+        )
+    elif not same_task(recorded, task):
+        parser.error(
+            f"{flag}: {data} was recorded on {recorded}, not {task}; collect demonstrations "
+            f"on {task} (simreal collect --task {task}) or pass --task {recorded}."
+        )

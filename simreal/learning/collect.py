@@ -14,6 +14,9 @@ readable with pyarrow or h5py alone), one row per step::
     is_success        info["is_success"] after the step
     dr:<param id>     scalar randomized parameters in effect (when collected under DR)
 
+The file also records the env id it was collected on, as its metadata (see
+:mod:`simreal.learning.dataset_task`); ``simreal bc`` checks it.
+
 The same conventions as the system-identification logs: named columns, one
 table per file, episodes indexed.
 """
@@ -25,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from simreal.learning.dataset_task import TASK_KEY
 from simreal.sysid.readers import write_columns
 
 
@@ -125,4 +129,4 @@ def collect(
     for key in ("terminated", "truncated", "is_success"):
         columns[key] = np.array(rows[key], np.int8)
     columns.update({f"dr:{pid}": np.array(values) for pid, values in dr_rows.items()})
-    return write_columns(columns, out)
+    return write_columns(columns, out, metadata={TASK_KEY: env_id})

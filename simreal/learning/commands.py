@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simreal.cli_checks import check_output_dir, check_output_file, require_task
+from simreal.cli_checks import (
+    check_dataset_task,
+    check_output_dir,
+    check_output_file,
+    require_task,
+)
 
 
 def _dr_argument(parser: argparse.ArgumentParser) -> None:
@@ -201,6 +206,7 @@ def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     _check_task(parser, "--task", args.task)
     check_output_dir(parser, "--out", args.out)
+    check_dataset_task(parser, "--data", args.data, args.task)
     try:
         config = BCConfig(
             args.task,

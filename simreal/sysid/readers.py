@@ -45,12 +45,17 @@ def write_log(recording: Recording, path: str | Path) -> Path:
 
 
 def write_columns(
-    columns: dict[str, np.ndarray], path: str | Path, measurement: str | None = None
+    columns: dict[str, np.ndarray],
+    path: str | Path,
+    measurement: str | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> Path:
     """Write named equal-length columns atomically as CSV, Parquet, HDF5 or NPZ (by suffix).
 
-    ``measurement``, if given, is kept as the file's metadata (see ``MEASUREMENT_KEY``).
+    ``measurement``, if given, is kept as the file's metadata (see ``MEASUREMENT_KEY``);
+    so is each ``metadata`` entry (a ``# key: value`` comment line in a CSV).
     """
+    extra_meta = dict(metadata or {})
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -64,6 +69,8 @@ def write_columns(
         with tmp.open("w", newline="") as f:
             if measurement is not None:
                 f.write(_CSV_COMMENT + " ".join(measurement.split()) + "\n")
+            for key, value in extra_meta.items():
+                f.write(f"# {key}: {value}\n")
             writer = csv.writer(f)
             writer.writerow(names)
             writer.writerows(np.column_stack([columns[n] for n in names]).tolist())
@@ -71,8 +78,10 @@ def write_columns(
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        metadata = None if measurement is None else {MEASUREMENT_KEY: measurement}
-        pq.write_table(pa.table(columns, metadata=metadata), tmp)
+        metadata = dict(extra_meta)
+        if measurement is not None:
+            metadata[MEASUREMENT_KEY] = measurement
+        pq.write_table(pa.table(columns, metadata=metadata or None), tmp)
     elif suffix in (".h5", ".hdf5"):
         import h5py
 
@@ -81,11 +90,18 @@ def write_columns(
                 f.create_dataset(name, data=values)
             if measurement is not None:
                 f.attrs[MEASUREMENT_KEY] = measurement
+            for key, value in extra_meta.items():
+                f.attrs[key] = value
     else:
         extra = {} if measurement is None else {MEASUREMENT_KEY: np.array(measurement)}
+        extra.update({key: np.array(value) for key, value in extra_meta.items()})
         with tmp.open("wb") as f:
             np.savez(f, **columns, **extra)
+    from simreal.atomic_io import fsync_dir, fsync_file
+
+    fsync_file(tmp)
     tmp.replace(path)
+    fsync_dir(path.parent)
     return path
 
 
