@@ -79,6 +79,9 @@ class TrainingInterrupted(KeyboardInterrupt):
         super().__init__(f"interrupted at {steps} env steps")
         self.steps, self.out = steps, out
 
+    def __reduce__(self) -> tuple:
+        return TrainingInterrupted, (self.steps, self.out)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -204,7 +207,7 @@ def train(
         config: What to train.
         out: The run folder.
         progress: Report progress on stderr: SB3's progress bar on a terminal, plain
-            lines otherwise, and "resuming at N steps" when a checkpoint is found.
+            lines otherwise. "resuming at N steps" is printed whenever a checkpoint is found.
         threads: Simulation threads (default: all cores); results do not depend on it.
 
     Returns:
@@ -234,8 +237,7 @@ def train(
         if latest is not None:
             curve = restore_checkpoint(latest, model, env)
             env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
-            if progress:
-                print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
+            print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
         budget = budget_steps(config)
         remaining = budget - model.num_timesteps
         if remaining > 0:

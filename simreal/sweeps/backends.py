@@ -9,6 +9,7 @@ and the distributed one is Ray's task API.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -29,8 +30,10 @@ def _exit_with_parent(parent: int) -> None:
 
     A pool worker outlives a SIGKILLed parent and would go on training; the rerun
     of the sweep would then train the same run twice at once. A daemon thread
-    polls the parent and ends the worker instead.
+    polls the parent and ends the worker instead. An idle worker ignores Ctrl-C
+    (the sweep process handles it); a training one checkpoints and stops.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
@@ -54,16 +57,21 @@ def local_runs(points: list[RunPoint], runs_dir: str, jobs: int) -> Iterator[Out
             except Exception as error:  # noqa: BLE001 - reported per run, the sweep goes on
                 yield point, None, error
         return
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=get_context("spawn"),
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
-    ) as pool:
+    )
+    try:
         futures = {pool.submit(execute, point, runs_dir): point for point in points}
         for future in as_completed(futures):
             error = future.exception()
+            if isinstance(error, KeyboardInterrupt):  # a worker's run stopped by Ctrl-C
+                raise KeyboardInterrupt
             yield futures[future], (None if error else future.result()), error
+    finally:  # on Ctrl-C: start no further run, let the running ones checkpoint
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_ray():  # noqa: ANN201 - the ray module

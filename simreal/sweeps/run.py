@@ -2,8 +2,8 @@
 
 This is the function the backends ship to a worker process (local pool or a Ray
 worker), so it takes and returns plain data. Training checkpoints into
-``<sweep>/runs/<run_id>/``: a run cut short (even by SIGKILL) resumes from its
-last checkpoint when the sweep is rerun.
+``<sweep>/runs/<run_id>/``: a run cut short (by Ctrl-C, or even by SIGKILL)
+resumes from its last checkpoint when the sweep is rerun.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
         threads: CPU threads this run may use (simulation and torch).
 
     Returns:
-        The row: the point's settings, wall times and one return / interval /
-        success triple per evaluated env.
+        The row: the point's settings, the env steps it trained on (or demonstrated, for
+        ``bc``), wall times and one return / interval / success triple per evaluated env.
     """
     import torch
 
@@ -46,11 +46,15 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
     folder = Path(runs_dir) / point.run_id
     start = time.perf_counter()
     if point.algo == "bc":
-        clone_expert(point, folder)
+        env_steps = clone_expert(point, folder)
     else:
-        train_rl(point, folder, threads)
+        env_steps = train_rl(point, folder, threads)
     trained = time.perf_counter()
-    row: dict[str, Any] = {**point.settings(), "train_seconds": round(trained - start, 2)}
+    row: dict[str, Any] = {
+        **point.settings(),
+        "env_steps": env_steps,
+        "train_seconds": round(trained - start, 2),
+    }
     for env_id in point.eval_on:
         result = evaluate(folder, env_id, episodes=point.episodes, seed=point.eval_seed)
         mean, half, success = metric_columns(env_id)
@@ -63,9 +67,13 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
     return row
 
 
-def train_rl(point: RunPoint, folder: Path, threads: int) -> None:
-    """PPO or SAC under the point's DR spec and width (resumes from a checkpoint)."""
-    from simreal.learning.train import TrainConfig, train
+def train_rl(point: RunPoint, folder: Path, threads: int) -> int:
+    """PPO or SAC under the point's DR spec and width (resumes from a checkpoint).
+
+    Returns:
+        The env steps trained on.
+    """
+    from simreal.learning.train import TrainConfig, train, trained_steps
 
     config = TrainConfig(
         task=point.task,
@@ -79,15 +87,19 @@ def train_rl(point: RunPoint, folder: Path, threads: int) -> None:
         algo_kwargs=point.algo_kwargs,
     )
     train(config, folder, progress=False, threads=threads)
+    return trained_steps(folder)
 
 
-def clone_expert(point: RunPoint, folder: Path) -> None:
+def clone_expert(point: RunPoint, folder: Path) -> int:
     """Imitation: the task's expert demonstrates under the point's DR; a Gaussian head clones it.
 
     ``steps`` is the demonstration budget in env steps (whole episodes, rounded up);
     ``algo_kwargs`` may set ``epochs`` and the other :class:`BCConfig` fields. Seed ``s``
     demonstrates on episodes seeded from ``1_000_000 * (s + 1)``, apart from the
     evaluation seeds.
+
+    Returns:
+        The env steps demonstrated.
     """
     import gymnasium as gym
 
@@ -101,3 +113,6 @@ def clone_expert(point: RunPoint, folder: Path) -> None:
                    dr=point.spec, width=point.width, seed=1_000_000 * (point.seed + 1))  # fmt: skip
     config = BCConfig(point.task, "gaussian", seed=point.seed, **point.algo_kwargs)
     train_bc(config, data, folder, progress=False)
+    import pyarrow.parquet as pq
+
+    return int(pq.read_metadata(data).num_rows)
