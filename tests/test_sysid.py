@@ -199,6 +199,7 @@ def test_cli_records_a_real_proxy_and_fits_it(tmp_path: Path) -> None:
         "  - {param: 'joint[hinge].frictionloss', low: 0.0, high: 0.3}\n"
         "  - {param: latency.action, low: 0.0, high: 0.1}\n"
         "  - {param: 'body[pole].mass', low: 0.5, high: 3.0}\n"
+        "  - {param: 'bias.qpos[hinge]', low: -0.2, high: 0.2}\n"
     )
     done = run_cli(
         "record", "--task", "simreal/PendulumSwingupReal-v0", "--out", "real.parquet", cwd=tmp_path
@@ -218,13 +219,16 @@ def test_cli_records_a_real_proxy_and_fits_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "latency.action" in done.stdout
+    assert "log real.parquet: sensors of simreal/PendulumSwingupReal-v0" in done.stdout
     fitted = simreal.make("simreal/PendulumSwingup-v0", dr=tmp_path / "fit.yaml", width=0).reset(
         seed=0
     )[1]["dr"]
     # The proxy delays commands by 40 ms and has 4x the damping (0.2 N m s) with a 0.8x motor;
-    # with the motor gain fixed, the fit finds the latency and damping / gain ratio.
+    # with the motor gain fixed, the fit finds the latency and damping / gain ratio, and the
+    # 0.05 rad offset of the encoder the log was recorded through.
     assert fitted["latency.action"] == pytest.approx(0.04, rel=0.05)
-    assert fitted["joint[hinge].damping"] == pytest.approx(0.2 / 0.8, rel=0.05)
+    assert fitted["joint[hinge].damping"] == pytest.approx(0.2 / 0.8, rel=0.1)
+    assert fitted["bias.qpos[hinge]"] == pytest.approx(0.05, rel=0.1)
     assert (tmp_path / "fit.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -55,7 +55,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "sysid",
         help="fit model parameters and latency to logs; write a DR spec centred on the fit",
         description="Fit the parameters listed in params.yaml (DR vocabulary, with bounds) to one "
-        "or more logs by multiple-shooting least squares; print the table, write fit.yaml (a "
+        "or more logs by segmented least squares (each segment of a log restarts from a fitted "
+        "state; sensor offsets, gains and delay are fitted with the physics); print the table, "
+        "say what each log holds, write fit.yaml (a "
         "domain-randomization spec centred on the fit) and a plot of measured vs simulated.",
     )
     model = sysid.add_mutually_exclusive_group(required=True)
@@ -111,7 +113,8 @@ def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | 
         try:
             return mujoco.MjModel.from_xml_path(str(path)), None
         except ValueError as error:
-            parser.error(f"--model: {path} does not compile: {str(error).splitlines()[0]}")
+            detail = " ".join(str(error).split()).rstrip(".")
+            parser.error(f"--model: {path} does not compile: {detail}.")
     from simreal.cli_checks import check_env_id
 
     check_env_id(parser, "--task", task)
@@ -120,6 +123,18 @@ def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | 
     except gym.error.Error as error:
         parser.error(f"--task: {error}")
     return env.unwrapped.model, env
+
+
+def _require_actuators(
+    parser: argparse.ArgumentParser, model: object, args: argparse.Namespace, job: str
+) -> None:
+    """Stop with one sentence if the model has no actuator (nothing to excite or fit)."""
+    if model.nu == 0:
+        flag, what = ("--model", args.model) if args.model is not None else ("--task", args.task)
+        parser.error(
+            f"{flag}: {what} has no actuators to {job}; give a model whose MJCF declares the "
+            "robot's motors (<motor>, <position>, ... under <actuator>)."
+        )
 
 
 def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -150,6 +165,7 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         if not sep:
             parser.error(f"--hidden: write ID=VALUE, e.g. 'body[pole].mass=1.3', got {item!r}.")
     model, env = _load_model(parser, args.model, args.task)
+    _require_actuators(parser, model, args, "excite")
     rng = np.random.default_rng(args.seed)
     dt = args.dt or (float(env.unwrapped.dt) if env is not None else 0.02)
     commands = excitation(args.excitation, args.duration, dt, model.actuator_ctrlrange, rng)
@@ -191,6 +207,7 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be >= 1.")
     model, _ = _load_model(parser, args.model, args.task)
+    _require_actuators(parser, model, args, "replay the logged controls on")
     try:
         params = load_params(args.params)
         recordings = [read_log(path) for path in args.log]

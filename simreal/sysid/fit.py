@@ -36,7 +36,7 @@ from simreal.sysid.objective import Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
 from simreal.sysid.replay import make_segments
-from simreal.sysid.uncertainty import LOSSES, uncertainty
+from simreal.sysid.uncertainty import LOSSES, robust_scale, uncertainty
 
 # Steps (unit-box coordinates) of the finite differences whose median gives the
 # parameter columns of the Jacobian behind the reported uncertainty.
@@ -179,6 +179,9 @@ def fit(
         objective = Objective(problem, segments, n_threads)
         x0 = objective.initial_x(theta)
         r0 = objective.residuals(x0)
+        # A robust loss's margin between inliers and outliers, from the residuals at the
+        # stage's start (noise plus what the fit is still to explain).
+        f_scale = 1.0 if loss == "linear" else robust_scale(r0)
         lower = np.concatenate(
             [np.zeros(objective.n_params), np.full(x0.size - objective.n_params, -np.inf)]
         )
@@ -192,6 +195,7 @@ def fit(
             bounds=(lower, upper),
             x_scale="jac",
             loss=loss,
+            f_scale=f_scale,
             method="trf",
             max_nfev=max_iterations,
         )
@@ -214,7 +218,7 @@ def fit(
     jac = np.array(result.jac) if loss == "linear" else objective.jacobian(x)
     jac[:, : objective.n_params] = objective.parameter_jacobian(x, UNCERTAINTY_STEPS)
     std_errors, correlation, notes = uncertainty(
-        jac, result.fun, objective.span, theta, problem.params, loss
+        jac, result.fun, objective.span, theta, problem.params, loss, f_scale
     )
     traces = _traces(objective, objective.initial_x(problem.start), x)
     return FitResult(

@@ -2,10 +2,11 @@
 
 From the Jacobian ``J`` at the solution, the parameters' information matrix with
 the segments' initial states marginalised out (a Schur complement). With a
-robust loss every row of ``J`` and of the residual carries the loss's weight
-``w = rho'(f^2)`` (iteratively reweighted least squares), so that the variance
-and the information are of one weighted problem: ``cov = s^2 (J^T W J)^-1``
-with ``s^2 = sum(w f^2) / (rows - columns)``.
+robust loss (SciPy's ``rho`` of ``z = (f / c)^2``, ``c`` the fit's ``f_scale``)
+the covariance is Huber's M-estimator form, where residual and Jacobian enter
+through one influence function ``psi(f) = f rho'(z)``:
+``cov = [sum(psi^2) / (rows - columns)] / mean(psi')^2 (J^T J)^-1``; for the
+linear loss (``psi = f``) that is the usual ``s^2 (J^T J)^-1``.
 
 A direction of parameter space along which the scaled information is below
 ``DEGENERACY_TOLERANCE`` of its largest eigenvalue changes nothing in the fit:
@@ -27,22 +28,40 @@ RELATIVE_SE_WARNING = 0.5
 DEGENERACY_TOLERANCE = 1e-8
 # A parameter belongs to an undetermined direction if its share of it is at least this
 # fraction of the largest share.
-_INVOLVED = 0.15
+_INVOLVED = 0.01
 LOSSES = ("linear", "soft_l1", "huber", "cauchy")
 
 
-def loss_weights(residual: NDArray, loss: str) -> NDArray:
-    """Per residual, ``rho'(f^2)`` of SciPy's loss (``f_scale = 1``): 1 for ``linear``."""
-    z = residual**2
+def influence(residual: NDArray, loss: str, f_scale: float = 1.0) -> tuple[NDArray, NDArray]:
+    """``psi(f) = f rho'(z)`` and its derivative ``rho'(z) + 2 z rho''(z)``, ``z = (f / c)^2``.
+
+    Args:
+        residual: Residuals ``f``.
+        loss: A SciPy loss name (see ``LOSSES``).
+        f_scale: The soft margin ``c`` between inliers and outliers.
+
+    Returns:
+        ``(psi, dpsi)`` per residual.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}.")
+    z = (residual / f_scale) ** 2
     if loss == "linear":
-        return np.ones_like(z)
-    if loss == "soft_l1":
-        return 1.0 / np.sqrt(1.0 + z)
-    if loss == "huber":
-        return np.where(z <= 1.0, 1.0, 1.0 / np.sqrt(np.maximum(z, 1.0)))
-    if loss == "cauchy":
-        return 1.0 / (1.0 + z)
-    raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}.")
+        first, second = np.ones_like(z), np.zeros_like(z)
+    elif loss == "soft_l1":
+        first, second = (1.0 + z) ** -0.5, -0.5 * (1.0 + z) ** -1.5
+    elif loss == "huber":
+        outer = np.maximum(z, 1.0)
+        first = np.where(z <= 1.0, 1.0, outer**-0.5)
+        second = np.where(z <= 1.0, 0.0, -0.5 * outer**-1.5)
+    else:  # cauchy
+        first, second = 1.0 / (1.0 + z), -1.0 / (1.0 + z) ** 2
+    return residual * first, first + 2.0 * z * second
+
+
+def robust_scale(residual: NDArray) -> float:
+    """A soft margin between inliers and outliers: 3 robust standard deviations (MAD)."""
+    return max(3.0 * 1.4826 * float(np.median(np.abs(residual))), 1e-12)
 
 
 def marginal_information(jac: NDArray, n_params: int) -> NDArray:
@@ -70,7 +89,7 @@ def undetermined_directions(info: NDArray) -> list[NDArray[np.intp]]:
 
 def uncertainty(
     jac: NDArray, residual: NDArray, span: NDArray, theta: NDArray, params: Sequence[FitParam],
-    loss: str = "linear",
+    loss: str = "linear", f_scale: float = 1.0,
 ) -> tuple[NDArray, NDArray, list[str]]:  # fmt: skip
     """Standard errors (physical units), correlation matrix and warnings of a fit.
 
@@ -82,16 +101,16 @@ def uncertainty(
         theta: Fitted values.
         params: The parameters.
         loss: The least-squares loss the fit used.
+        f_scale: Its soft margin between inliers and outliers.
 
     Returns:
         ``(std_errors, correlation, warnings)``; an undetermined parameter's
         standard error is ``inf``.
     """
-    weights = np.sqrt(loss_weights(residual, loss))
-    jac, residual = jac * weights[:, None], residual * weights
+    psi, dpsi = influence(residual, loss, f_scale)
     rows, columns = jac.shape
     n_params = len(params)
-    variance = float(residual @ residual) / max(rows - columns, 1)
+    variance = float(psi @ psi) / max(rows - columns, 1) / max(float(np.mean(dpsi)), 1e-12) ** 2
     info = marginal_information(jac, n_params)
     directions = undetermined_directions(info)
     diag = np.sqrt(np.clip(np.diag(info), 1e-300, None))
