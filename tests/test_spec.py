@@ -89,9 +89,84 @@ def test_latency_longer_than_the_episode_is_rejected() -> None:
 
     spec = {"terms": [_term(param="latency.action", op="set", low=0.0, high=9.0)]}
     with pytest.raises(
-        SpecError, match="latency.action: up to 9 s of latency is not shorter than the 8 s episode"
+        SpecError,
+        match="latency.action: up to 9 s of latency at width 1 is not shorter than the 8 s episode",
     ):
         simreal.make("simreal/PendulumSwingup-v0", dr=spec)
+
+
+def test_latency_guard_uses_the_width_the_env_samples_at() -> None:
+    import simreal
+    from simreal.vector.batch_env import BatchedVectorEnv
+
+    spec = {"width": 1.0, "terms": [_term(param="latency.action", op="set", low=0.0, high=2.0)]}
+    env = simreal.make("simreal/PendulumSwingup-v0", dr=spec, width=3.9)
+    env.reset(seed=0)  # up to 7.8 s: allowed
+    for build in (
+        lambda: simreal.make("simreal/PendulumSwingup-v0", dr=spec, width=4.0),
+        lambda: BatchedVectorEnv("simreal/PendulumSwingup-v0", 2, dr=spec, width=4.0),
+    ):
+        with pytest.raises(SpecError, match="up to 8 s of latency at width 4 is not shorter"):
+            build()
+    with pytest.raises(SpecError, match="up to 9 s of latency at width 4.5"):
+        _dr_wrapper(env).width = 4.5
+    assert _dr_wrapper(env).width == 3.9
+
+
+def _dr_wrapper(env: gym.Env) -> object:
+    from simreal.wrappers.domain_randomization import DomainRandomization
+
+    while not isinstance(env, DomainRandomization):
+        env = env.env
+    return env
+
+
+LATENCY_LOG = _term(
+    param="latency.action", op="set", distribution="log_uniform", low=0.01, high=0.05
+)
+
+
+@pytest.mark.parametrize("width", [0.5, 1.0, 1.5])
+def test_log_uniform_about_a_zero_nominal_is_refused_when_bound(width: float) -> None:
+    import simreal
+
+    with pytest.raises(
+        SpecError,
+        match=(
+            "latency.action: log_uniform widens in log space about its centre, which is 0 here "
+            "\\(the nominal of an op: set term\\); give a positive centre \\(e.g. centre: 0.0224"
+        ),
+    ):
+        simreal.make("simreal/PendulumSwingup-v0", dr={"terms": [LATENCY_LOG]}, width=width)
+
+
+@pytest.mark.parametrize(
+    ("term", "where"),
+    [
+        (_term(op="add", distribution="log_uniform", low=0.5, high=2.0), "default of an op: add"),
+        (_term(distribution="log_uniform", low=0.5, high=2.0, centre=0.0), "the centre given"),
+        (_term(distribution="log_uniform", low=0.5, high=2.0, centre=-1.0), "the centre given"),
+    ],
+)
+def test_log_uniform_about_a_centre_that_is_not_positive_is_refused_when_parsed(
+    term: dict, where: str
+) -> None:
+    with pytest.raises(SpecError, match=f"term 1 \\(body\\[pole\\].mass\\): .*{where}"):
+        parse_spec({"terms": [term]})
+
+
+def test_log_uniform_latency_with_a_positive_centre_widens_about_it() -> None:
+    import simreal
+
+    centre = float(np.sqrt(0.01 * 0.05))
+    spec = {"terms": [{**LATENCY_LOG, "centre": centre}]}
+    for width in (0.0, 1.0, 1.5):
+        env = simreal.make("simreal/PendulumSwingup-v0", dr=spec, width=width)
+        delays = [env.reset(seed=s)[1]["dr"]["latency.action"] for s in range(200)]
+        low, high = (centre * (x / centre) ** width for x in (0.01, 0.05))
+        assert min(delays) >= low - 1e-15 and max(delays) <= high + 1e-15
+        assert max(delays) - min(delays) > 0.9 * (high - low) - 1e-15
+    assert high == pytest.approx(0.0748, abs=1e-4)  # not thousands of seconds
 
 
 def test_yaml_round_trip(tmp_path: Path) -> None:
@@ -133,3 +208,29 @@ def test_recentring_moves_centres_and_keeps_spreads() -> None:
     values = rebound.sample(np.random.default_rng(0), width=0.0)
     assert values["body[pole].mass"][0] == pytest.approx(1.3 * mass)
     assert values["joint[hinge].damping"][0] == pytest.approx(4.0 * damping)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--dr: latency.action: log_uniform widens in log space about its centre"),
+        (["--width", "9"], "--dr: latency.action: up to 2.25 s of latency at width 9 is not"),
+    ],
+)
+def test_cli_refuses_a_spec_that_does_not_bind_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture, extra: list[str], message: str
+) -> None:
+    from simreal.cli import main
+
+    term = LATENCY_LOG if not extra else _term(param="latency.action", op="set", low=0, high=0.25)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(parse_spec({"terms": [term]}).to_yaml())
+    out = tmp_path / "run"
+    argv = ["train", "--task", "simreal/Reach-v0", "--dr", str(spec), "--out", str(out)]
+    argv += ["--steps", "64", *extra]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()

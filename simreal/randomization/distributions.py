@@ -84,7 +84,8 @@ class LogUniform(Distribution):
         return np.exp(rng.uniform(math.log(self.low), math.log(self.high), size))
 
     def widen(self, x: NDArray, centre: NDArray, width: float) -> NDArray:  # noqa: D102
-        centre = np.where(centre > 0, centre, 1e-12)
+        if np.any(np.asarray(centre) <= 0):
+            raise ValueError(f"log-uniform widening needs a centre > 0, got {centre!r}")
         return centre * (x / centre) ** width
 
     def shifted(self, delta: float) -> LogUniform:  # noqa: D102

@@ -19,6 +19,7 @@ from scipy.special import ndtr, ndtri
 
 from simreal.parameters import BoundParam, bind
 from simreal.parameters.binding import model_array
+from simreal.randomization.checks import latency_problem, log_centre_problem
 from simreal.randomization.distributions import (
     Choice,
     Distribution,
@@ -28,6 +29,7 @@ from simreal.randomization.distributions import (
     TruncatedNormal,
     Uniform,
 )
+from simreal.randomization.effect_param import EffectParam
 from simreal.randomization.spec import DRSpec, SpecError, Term
 from simreal.wrappers.randomizable import RandomizableWrapper
 
@@ -67,32 +69,6 @@ _SAMPLERS = {
     ),
     _FIXED: lambda u, p: p[:, 0].copy(),
 }
-
-
-@dataclass
-class EffectParam:
-    """A setting owned by an effect wrapper (latency, noise, pushes)."""
-
-    id: str
-    wrapper: RandomizableWrapper
-    nominal: NDArray[np.float64]
-    choices: None = None
-    dynamics: bool = False
-
-    def write(self, model: mujoco.MjModel | None, value: NDArray) -> NDArray[np.float64]:
-        """Clip at 0 (latency and noise levels are non-negative) and set it."""
-        clipped = np.maximum(np.asarray(value, np.float64).reshape(1), 0.0)
-        self.wrapper.set_param(self.id, float(clipped[0]))
-        return clipped
-
-    def read(self, model: mujoco.MjModel | None) -> NDArray[np.float64]:
-        """Return the current setting."""
-        return np.array([self.wrapper.get_param(self.id)])
-
-    @property
-    def size(self) -> int:
-        """One scalar."""
-        return 1
 
 
 @dataclass
@@ -152,10 +128,12 @@ class BoundSpec:
         model: The model whose parameters it randomizes.
         effects: ``{param_id: wrapper}`` of the env's effect wrappers.
         episode_seconds: Episode duration, to reject latencies longer than an episode.
+        width: The width the env samples at (default: the spec's), for that check.
 
     Raises:
         SpecError: If a term cannot bind (unknown element, missing wrapper, a scale
-            of a quantity whose nominal is 0, a latency longer than the episode).
+            of a quantity whose nominal is 0, a log-uniform term about a centre that
+            is not positive, a latency longer than the episode at ``width``).
     """
 
     def __init__(
@@ -164,6 +142,7 @@ class BoundSpec:
         model: mujoco.MjModel | None,
         effects: Mapping[str, RandomizableWrapper] | None = None,
         episode_seconds: float | None = None,
+        width: float | None = None,
     ) -> None:
         self.spec = spec
         self.model = model
@@ -171,7 +150,7 @@ class BoundSpec:
         effects = effects or {}
         for term in spec.terms:
             self.terms.append(self._bind_term(term, model, effects))
-        self._check_latency(episode_seconds)
+        self.check_latency(spec.width if width is None else width, episode_seconds)
         self.nominal: Values = {t.id: t.param.nominal.copy() for t in self.terms}
         self._scratch = mujoco.MjData(model) if model is not None else None
         self._compile()
@@ -222,24 +201,28 @@ class BoundSpec:
             centre = np.zeros(param.size)
         else:
             centre = param.nominal.copy()
+        where = "the centre given" if term.centre is not None else "the nominal of an op: set term"
+        problem = log_centre_problem(term.distribution, float(np.min(centre)), where)
+        if problem is not None:
+            raise SpecError(f"{term.id}: {problem}.")
         return BoundTerm(term, param, centre)
 
-    def _check_latency(self, episode_seconds: float | None) -> None:
+    def check_latency(self, width: float, episode_seconds: float | None) -> None:
+        """Refuse a latency term that reaches ``episode_seconds`` when drawn at ``width``.
+
+        Raises:
+            SpecError: Naming the term, the longest delay and the fix.
+        """
         if episode_seconds is None:
             return
         for bound in self.terms:
-            if not bound.id.startswith("latency."):
-                continue
-            dist = bound.term.distribution
-            top = getattr(dist, "high", getattr(dist, "value", None))
-            if top is None:
-                continue
-            peak = float(np.max(bound._apply_op(np.full(1, top))))
-            if peak * max(self.spec.width, 1.0) >= episode_seconds:
-                raise SpecError(
-                    f"{bound.id}: up to {peak:.3g} s of latency is not shorter than the "
-                    f"{episode_seconds:.3g} s episode; lower its range."
+            if bound.id.startswith("latency."):
+                nominal, centre = float(bound.param.nominal[0]), float(bound.centre[0])
+                problem = latency_problem(
+                    bound.term.op, bound.term.distribution, nominal, centre, width, episode_seconds
                 )
+                if problem is not None:
+                    raise SpecError(f"{bound.id}: {problem}.")
 
     # ------------------------------------------------------------------ compilation
     def _compile(self) -> None:
@@ -338,8 +321,8 @@ class BoundSpec:
         comp = x[self._draw_of]
         c = self._centre
         widened = c + width * (comp - c)
-        if self._log.any():
-            safe = np.where(c > 0, c, 1e-12)
+        if self._log.any():  # log-uniform centres are positive (checked at binding)
+            safe = np.where(self._log, c, 1.0)
             widened = np.where(self._log, safe * (comp / safe) ** width, widened)
         if self._keep_slices:
             keep = np.zeros(self.size, bool)
@@ -466,6 +449,9 @@ class BoundSpec:
                         "components; give one value."
                     )
                 c_new, c_old = float(new_centre[0]), float(bound.centre[0])
+                problem = log_centre_problem(term.distribution, c_new, "the value re-centred on")
+                if problem is not None:
+                    raise SpecError(f"{bound.id}: {problem}.")
                 try:
                     if term.distribution.kind == "log_uniform":
                         dist = term.distribution.scaled(c_new / c_old)

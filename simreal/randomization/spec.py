@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from simreal.parameters import ParamAddress
+from simreal.randomization.checks import log_centre_problem
 from simreal.randomization.distributions import (
     Choice,
     Distribution,
@@ -253,6 +254,11 @@ def _parse_term(raw: Any, index: int) -> Term:  # noqa: ANN401, C901
     if body is not None and param.id != "push.force":
         raise SpecError(f"{label}: 'body' is only valid for push.force.")
     distribution, labels = _parse_distribution(raw, dist_name, label)
+    if centre is not None or op == "add":
+        where = "the centre given" if centre is not None else "the default of an op: add term"
+        problem = log_centre_problem(distribution, 0.0 if centre is None else centre, where)
+        if problem is not None:
+            raise SpecError(f"{label}: {problem}.")
     return Term(param, op, distribution, schedule, every_steps, centre, shared, body, labels)
 
 

@@ -23,6 +23,16 @@ def _episode_seconds(env: gym.Env) -> float | None:
     return float(steps * dt) if steps and dt else None
 
 
+def _check_width(width: object) -> float:
+    try:
+        value = float(width)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"width must be a finite number >= 0, got {width!r}.")
+    return value
+
+
 class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Sample model parameters (and effect settings) from a spec, by schedule.
 
@@ -64,11 +74,10 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 f"data; {type(base).__name__} has none."
             )
         self.dr_spec = load_spec(spec)
-        self.width = self.dr_spec.width if width is None else float(width)
-        if not np.isfinite(self.width) or self.width < 0:
-            raise ValueError(f"width must be a finite number >= 0, got {width!r}.")
+        self._width = _check_width(self.dr_spec.width if width is None else width)
+        self._episode_s = _episode_seconds(env)
         self.bound = BoundSpec(
-            self.dr_spec, base.model, randomizable_wrappers(env), _episode_seconds(env)
+            self.dr_spec, base.model, randomizable_wrappers(env), self._episode_s, self._width
         )
         self._rng = np.random.default_rng()
         self._fixed: dict[str, NDArray] | None = None
@@ -82,6 +91,18 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         ]
         self._every_reset = self.bound.mask({t.id for t in terms if t.term.schedule != "once"})
         self._info: dict[str, float | list[float]] = {}
+
+    @property
+    def width(self) -> float:
+        """The global width the wrapper samples at."""
+        return self._width
+
+    @width.setter
+    def width(self, value: float) -> None:
+        """Sample at another width from the next draw on (latency ranges are re-checked)."""
+        width = _check_width(value)
+        self.bound.check_latency(width, self._episode_s)
+        self._width = width
 
     @property
     def current_values(self) -> dict[str, NDArray]:
