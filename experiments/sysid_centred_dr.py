@@ -1,7 +1,8 @@
 """Narrow DR centred on a sysid fit vs wide uncentred DR vs none, on the real proxy.
 
 "Measure the real robot to centre p(xi)": the end-to-end pipeline of ``simreal demo`` —
-record an excitation log on the real proxy, fit the model's parameters and latency, train on
+record an excitation log on the real proxy through its sensors, fit the model's parameters,
+latency and encoder offset (a term of the simulated sensor in ``fit.yaml``), train on
 the nominal model only, under the default spec at a large width, and under ``fit.yaml`` at
 width 1 — by BC of the task's expert demonstrating under each randomization, and by the task's
 RL algorithm — with more seeds, then Welch tests between conditions on the real proxy's return.

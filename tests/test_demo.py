@@ -26,10 +26,14 @@ def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> No
         for condition in ("nominal only", "wide DR (width 2)", "sysid-centred DR")
     ]
     assert results["real_proxy"] == "simreal/PendulumSwingupReal-v0"
-    # The fit recovers the proxy's 40 ms command latency, and fit.yaml is a DR spec.
+    # The log holds the proxy's sensor readings; the fit recovers its 40 ms command latency and
+    # its encoder's 0.05 rad offset, and fit.yaml is a DR spec with both.
     fit = yaml.safe_load((out / "fit.yaml").read_text())
+    assert fit["sysid"]["measurements"] == ["sensors of simreal/PendulumSwingupReal-v0"]
     assert fit["sysid"]["values"]["latency.action"] == pytest.approx(0.04, abs=0.004)
-    assert {t.id for t in load_spec(out / "fit.yaml").terms} >= {"latency.action"}
+    assert fit["sysid"]["values"]["bias.qpos[hinge]"] == pytest.approx(0.05, rel=0.1)
+    assert {t.id for t in load_spec(out / "fit.yaml").terms} >= {"latency.action",
+                                                                  "bias.qpos[hinge]"}  # fmt: skip
     for png in ("demo.png", "fit.png", "sweep_sac_default/transfer.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG", png
     stamps = {p: (out / p).stat().st_mtime_ns for p in ("fit.yaml", "real_log.parquet")}

@@ -46,7 +46,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--noise",
         type=float,
         default=0.0,
-        help="sensor noise as a fraction of each signal's range (default: 0)",
+        help="synthetic sensor noise, a fraction of each signal's range, for models without a "
+        "sensor model (an MJCF, a Gymnasium env); a simreal task is logged through its own "
+        "sensors, and this adds on top (default: 0)",
     )
     record.add_argument("--seed", type=int, default=0)
     record.add_argument("--out", type=Path, required=True, help="log file to write")
