@@ -131,6 +131,33 @@ def test_exact_parameter_vector_replays_a_sample() -> None:
         env.set_values({"body[cart].mass": 1.0})
 
 
+def test_a_one_off_replay_holds_for_one_episode_then_set_values_holds_again() -> None:
+    env = DomainRandomization(gym.make("InvertedPendulum-v5"), {"terms": [
+        _uniform("body[pole].mass", 0.5, 1.5, schedule="once"),
+        _uniform("joint[hinge].damping", 0.5, 2.0),
+        _uniform("geom[cpole].friction_sliding", 0.5, 1.5, schedule="every_steps", every_steps=2),
+    ]})  # fmt: skip
+    first = env.reset(seed=0)[1]["dr"]
+    model = env.unwrapped.model
+    env.set_values({"joint[hinge].damping": 3.25})
+    assert env.reset()[1]["dr"]["joint[hinge].damping"] == 3.25
+    replay = {"joint[hinge].damping": 0.125, "body[pole].mass": 9.0}
+    _, info = env.reset(options={"dr_values": replay})
+    assert (info["dr"]["joint[hinge].damping"], info["dr"]["body[pole].mass"]) == (0.125, 9.0)
+    frictions = {env.step(np.zeros(1, np.float32))[4]["dr"]["geom[cpole].friction_sliding"]}
+    frictions |= {env.step(np.zeros(1, np.float32))[4]["dr"]["geom[cpole].friction_sliding"]}
+    assert len(frictions) == 1, "the replayed episode holds every value"
+    for _ in range(2):
+        _, info = env.reset()
+        assert info["dr"]["joint[hinge].damping"] == 3.25
+        assert model.joint("hinge").damping[0] == 3.25
+    env.set_values(None)
+    _, info = env.reset()
+    assert info["dr"]["joint[hinge].damping"] not in (3.25, 0.125)
+    assert info["dr"]["body[pole].mass"] == first["body[pole].mass"], "a once term keeps its draw"
+    assert model.body("pole").mass[0] == first["body[pole].mass"]
+
+
 def test_heavier_body_changes_subtree_mass_and_dynamics() -> None:
     nominal = gym.make("HalfCheetah-v5")
     env = DomainRandomization(

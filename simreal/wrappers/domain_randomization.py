@@ -81,7 +81,8 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         )
         self._rng = np.random.default_rng()
         self._fixed: dict[str, NDArray] | None = None
-        self._sampled_once = False
+        self._holding = False  # this episode's values are fixed (no periodic resampling)
+        self._first_draw: NDArray | None = None  # the first sampled values ("once" terms)
         self._steps = 0
         terms = self.bound.terms
         self._periodic = [
@@ -116,16 +117,17 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             values: ``{param_id: value}`` in physical units (ids not given keep their
                 nominal), or ``None`` to return to sampling.
         """
-        if values is None:
-            self._fixed = None
-            return
+        self._fixed = None if values is None else self._complete(values)
+
+    def _complete(self, values: Mapping[str, Any]) -> dict[str, NDArray]:
+        """Check the ids and fill the ids not given with their nominal values."""
         known = {t.id for t in self.bound.terms}
         unknown = set(values) - known
         if unknown:
             raise KeyError(
                 f"{sorted(unknown)} not randomized by this spec; its terms: {sorted(known)}."
             )
-        self._fixed = {
+        return {
             **self.bound.nominal,
             **{k: np.asarray(v, np.float64) for k, v in values.items()},
         }
@@ -133,22 +135,29 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
-        """Resample by schedule (or apply ``options["dr_values"]``), then reset the env."""
+        """Resample by schedule, or apply fixed values, then reset the env.
+
+        ``options["dr_values"]`` (``{param_id: value}``, ids not given at their
+        nominal) holds for this episode only, periodic terms included; the next
+        reset goes back to what :meth:`set_values` fixed, or to sampling.
+        """
         if seed is not None:
             self._rng = np.random.default_rng([seed, _STREAM])
         options = dict(options or {})
         exact = options.pop("dr_values", None)
+        self._holding = exact is not None or self._fixed is not None
         if exact is not None:
-            self.set_values(exact)
-            values, self._fixed = self._fixed, None
-            self._publish(self.bound.apply(values))
+            self._publish(self.bound.apply(self._complete(exact)))
         elif self._fixed is not None:
             self._publish(self.bound.apply(self._fixed))
         else:
             vector = self.bound.sample_vector(self._rng, self.width)
-            mask = None if not self._sampled_once else self._every_reset
-            self._publish(self.bound.apply_vector(vector, mask))
-        self._sampled_once = True
+            if self._first_draw is not None:  # "once" terms keep their first draw
+                vector = np.where(self._every_reset, vector, self._first_draw)
+            applied = self.bound.apply_vector(vector)
+            if self._first_draw is None:
+                self._first_draw = applied
+            self._publish(applied)
         self._steps = 0
         obs, info = self.env.reset(seed=seed, options=options or None)
         info["dr"] = dict(self._info)
@@ -158,7 +167,7 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         """Step the env; resample the periodic terms when their period elapses."""
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._steps += 1
-        if self._periodic and self._fixed is None:
+        if self._periodic and not self._holding:
             due = [mask for every, mask in self._periodic if self._steps % every == 0]
             if due:
                 vector = self.bound.sample_vector(self._rng, self.width)
