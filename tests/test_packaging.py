@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import site
 import subprocess
 import sys
 import venv
@@ -46,10 +48,41 @@ def test_wheel_contains_models_textures_and_tasks(wheel: Path) -> None:
     assert not any(n.startswith(("envs/", "assets/", "tests/")) for n in names)
 
 
+def installed_packages_dirs() -> list[str]:
+    """The site-packages folders of the running interpreter, where its dependencies are.
+
+    These are where ``pip install`` put gymnasium, MuJoCo and torch: the system's
+    when simreal was installed into the system Python, a virtual environment's
+    when it was installed there (``.venv-ci`` inside the clone, for CI). The source
+    tree itself is not among them.
+    """
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return [d for d in dirs if Path(d).is_dir() and Path(d).resolve() != ROOT]
+
+
+def venv_seeing(env_dir: Path, dirs: list[str]) -> Path:
+    """A fresh virtual environment whose imports fall back on ``dirs``; returns its python.
+
+    A ``.pth`` file lists the folders after the environment's own site-packages, so
+    a package installed into the environment shadows the same package there.
+    """
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(purelib) / "installed_dependencies.pth").write_text("".join(f"{d}\n" for d in dirs))
+    return python
+
+
 def test_installed_wheel_finds_its_assets(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
-    python = env_dir / "bin" / "python"
+    python = venv_seeing(env_dir, installed_packages_dirs())
     subprocess.run(
         [
             sys.executable,
@@ -72,8 +105,14 @@ def test_installed_wheel_finds_its_assets(wheel: Path, tmp_path: Path) -> None:
         "print(asset_path('push.xml'))\n"
         "gym.make('simreal/ReachPixels-v0').reset(seed=0)\n"
     )
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # no source tree
     result = subprocess.run(
-        [str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [str(python), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
     )
     assert result.returncode == 0, result.stderr
     package_file, push_xml = result.stdout.split()
