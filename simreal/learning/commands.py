@@ -24,7 +24,12 @@ def _dr_argument(parser: argparse.ArgumentParser) -> None:
         help="DR spec: 'default' (the task's), a YAML path (a sysid fit.yaml too), "
         "or omit for none",
     )
-    parser.add_argument("--width", type=float, default=None, help="global randomization width")
+    parser.add_argument(
+        "--width",
+        type=float,
+        default=None,
+        help="global randomization width >= 0 (default: the spec's width, 1 unless it sets one)",
+    )
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -39,25 +44,34 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     train.add_argument("--algo", choices=("ppo", "sac"), default="ppo")
     _dr_argument(train)
     train.add_argument("--steps", type=int, default=100_000, help="total env steps")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="seed of the run (default: %(default)s)")
     train.add_argument("--envs", type=int, default=8, help="parallel simulations (default: 8)")
     train.add_argument(
-        "--checkpoint-every", type=int, default=10_000, help="env steps between checkpoints"
+        "--checkpoint-every",
+        type=int,
+        default=10_000,
+        help="env steps between checkpoints (default: %(default)s)",
     )
     train.add_argument("--out", type=Path, required=True, help="run folder")
 
     evaluate = commands.add_parser(
         "eval",
         help="evaluate a run (or the expert) on a task or real proxy",
-        description="Mean return and success rate with 95%% intervals over seeded episodes.",
+        description="Mean return and success rate with 95% intervals over seeded episodes.",
     )
     evaluate.add_argument(
         "--policy", required=True, help="run folder of simreal train, or 'expert'"
     )
     evaluate.add_argument("--on", required=True, action="append", help="env id (repeatable)")
-    evaluate.add_argument("--episodes", type=int, default=20)
-    evaluate.add_argument("--seed", type=int, default=10_000, help="seed of the first episode")
-    evaluate.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
+    evaluate.add_argument(
+        "--episodes", type=int, default=20, help="episodes per env (default: %(default)s)"
+    )
+    evaluate.add_argument(
+        "--seed", type=int, default=10_000, help="seed of the first episode (default: %(default)s)"
+    )
+    evaluate.add_argument(
+        "--json", type=Path, default=None, help="also write the results as JSON (default: no)"
+    )
 
     bc = commands.add_parser(
         "bc",
@@ -68,12 +82,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     bc.add_argument("--task", required=True, help="the task the demonstrations come from")
     bc.add_argument("--data", type=Path, required=True, help="dataset of simreal collect")
-    bc.add_argument("--head", choices=("gaussian", "tokens", "flow"), default="gaussian")
-    bc.add_argument("--epochs", type=int, default=100)
-    bc.add_argument("--seed", type=int, default=0)
-    bc.add_argument("--bins", type=int, default=256, help="bins per action dimension (tokens)")
-    bc.add_argument("--horizon", type=int, default=8, help="action-chunk length H (flow)")
-    bc.add_argument("--flow-steps", type=int, default=10, help="Euler steps K (flow)")
+    bc.add_argument(
+        "--head",
+        choices=("gaussian", "tokens", "flow"),
+        default="gaussian",
+        help="policy head: a Gaussian MLP, action tokens or flow matching (default: %(default)s)",
+    )
+    bc.add_argument(
+        "--epochs", type=int, default=100, help="passes over the dataset (default: %(default)s)"
+    )
+    bc.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)s)")
+    bc.add_argument(
+        "--bins",
+        type=int,
+        default=256,
+        help="bins per action dimension, tokens head (default: %(default)s)",
+    )
+    bc.add_argument(
+        "--horizon", type=int, default=8, help="action-chunk length H, flow head (default: 8)"
+    )
+    bc.add_argument(
+        "--flow-steps", type=int, default=10, help="Euler steps K, flow head (default: 10)"
+    )
     bc.add_argument("--out", type=Path, required=True, help="run folder")
 
     finetune = commands.add_parser(
@@ -111,10 +141,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "row per step: episode_index, step, time, obs:<i>, action:<j>, reward, terminated, "
         "truncated, is_success and dr:<param> columns.",
     )
-    collect.add_argument("--task", required=True)
-    collect.add_argument("--policy", default="expert", help="'expert' (default) or a run folder")
-    collect.add_argument("--episodes", type=int, default=20)
-    collect.add_argument("--seed", type=int, default=0)
+    collect.add_argument(
+        "--task", required=True, help="env id to record on (any Gymnasium id, or module:EnvId)"
+    )
+    collect.add_argument(
+        "--policy",
+        default="expert",
+        help="'expert' (a simreal task's controller) or a run folder (default: %(default)s)",
+    )
+    collect.add_argument(
+        "--episodes", type=int, default=20, help="episodes to record (default: %(default)s)"
+    )
+    collect.add_argument(
+        "--seed", type=int, default=0, help="episode i is reset with seed + i (default: 0)"
+    )
     _dr_argument(collect)
     collect.add_argument("--out", type=Path, required=True, help="dataset file")
 

@@ -20,7 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Train one policy per point of a grid (algorithm x DR spec x randomized "
         "terms x width x seed), evaluate every policy on the nominal task and on each "
         "target with the same evaluation seeds, and write results.csv (one row per run), "
-        "transfer.png (return vs width, 95%% intervals over seeds) and a terminal table. "
+        "transfer.png (return vs width, 95% intervals over seeds) and a terminal table. "
         "Rerunning the same command resumes: finished runs are kept, cut-off runs resume "
         "from their last checkpoint.",
     )

@@ -24,7 +24,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     source.add_argument(
         "--task", help="simreal task or real-proxy id, e.g. simreal/PendulumSwingupReal-v0"
     )
-    record.add_argument("--excitation", choices=("chirp", "multisine", "prbs"), default="multisine")
+    record.add_argument(
+        "--excitation",
+        choices=("chirp", "multisine", "prbs"),
+        default="multisine",
+        help="command signal within the actuator limits (default: %(default)s)",
+    )
     record.add_argument("--duration", type=float, default=20.0, help="seconds (default: 20)")
     record.add_argument(
         "--dt",
@@ -37,10 +42,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         action="append",
         default=[],
         metavar="ID=VALUE",
-        help="hidden parameter value, e.g. 'body[pole].mass=1.3' (repeatable)",
+        help="hidden parameter value, e.g. 'body[pole].mass=1.3' (repeatable; default: none, "
+        "the model's own values)",
     )
     record.add_argument(
-        "--latency", type=float, default=0.0, help="command latency in seconds (--model only)"
+        "--latency",
+        type=float,
+        default=0.0,
+        help="command latency in seconds, --model only (default: 0)",
     )
     record.add_argument(
         "--noise",
@@ -50,7 +59,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "sensor model (an MJCF, a Gymnasium env); a simreal task is logged through its own "
         "sensors, and this adds on top (default: 0)",
     )
-    record.add_argument("--seed", type=int, default=0)
+    record.add_argument(
+        "--seed", type=int, default=0, help="seed of the excitation and noise (default: 0)"
+    )
     record.add_argument("--out", type=Path, required=True, help="log file to write")
 
     sysid = commands.add_parser(
