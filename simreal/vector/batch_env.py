@@ -398,10 +398,15 @@ class BatchedVectorEnv(VectorEnv):
 
     def _dr_info(self) -> dict[str, NDArray]:
         values = self._values
-        return {
+        info = {
             k: values[:, sl.start].copy() if sl.stop - sl.start == 1 else values[:, sl].copy()
             for k, sl in self.bound.slices.items()
         }
+        if self.dr.contacts.ids:
+            friction = self._expanded.get("geom_friction", self.model.geom_friction)
+            shape = (self.num_envs, *self.model.geom_friction.shape)
+            info.update(self.dr.contacts.report(np.broadcast_to(friction, shape)))
+        return info
 
     def _infos(self) -> dict[str, Any]:
         infos: dict[str, Any] = {}

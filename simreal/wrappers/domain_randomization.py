@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.randomization import BoundSpec, DRSpec, load_spec
+from simreal.randomization.contacts import ContactFriction
 from simreal.wrappers.randomizable import randomizable_wrappers
 
 # Mixed into the reset seed so that the parameter stream differs from the env's own.
@@ -41,7 +42,11 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
     computed from the nominal saved when the wrapper is built, so nothing drifts
     however many resets; derived constants are recomputed with ``mj_setConst``;
     the model is never recompiled. The applied values are in ``info["dr"]`` by
-    canonical id at every reset and step.
+    canonical id at every reset and step, with the friction in effect between
+    the geom pairs that randomized friction reaches
+    (``contact[block,table].friction_sliding``, MuJoCo's mixing rule: see
+    :mod:`simreal.randomization.contacts`); those derived values are ignored
+    when ``info["dr"]`` is replayed.
 
     >>> import gymnasium as gym
     >>> spec = {"terms": [{"param": "body[pole].mass", "op": "scale",
@@ -79,6 +84,7 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.bound = BoundSpec(
             self.dr_spec, base.model, randomizable_wrappers(env), self._episode_s, self._width
         )
+        self.contacts = ContactFriction(base.model, [t.id for t in self.bound.terms])
         self._rng = np.random.default_rng()
         self._fixed: dict[str, NDArray] | None = None
         self._holding = False  # this episode's values are fixed (no periodic resampling)
@@ -122,6 +128,8 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def _complete(self, values: Mapping[str, Any]) -> dict[str, NDArray]:
         """Check the ids and fill the ids not given with their nominal values."""
         known = {t.id for t in self.bound.terms}
+        derived = set(self.contacts.ids)
+        values = {k: v for k, v in values.items() if k not in derived}
         unknown = set(values) - known
         if unknown:
             raise KeyError(
@@ -181,6 +189,9 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             k: (float(v[0]) if v.size == 1 else tuple(v.tolist()))
             for k, v in self.bound.to_dict().items()
         }
+        if self.contacts.ids:
+            friction = self.bound.model.geom_friction
+            self._info.update(self.contacts.report(friction))
 
     def close(self) -> None:
         """Restore the nominal model, then close the env."""
