@@ -8,7 +8,11 @@ over seeds, env steps on the x axis; the BC -> RL curve starts after the
 demonstration steps, which are counted) and the env steps each needs to get
 90% of the way from a random policy's return to the expert's.
 
-    python experiments/bc_rl_vs_rl.py [--task simreal/PendulumSwingup-v0] [--steps 300000]
+The default budget, 294,912 env steps, is 72 PPO updates of 16 envs x 256 steps
+for both methods (a multiple of the rollout, so that the fine-tune's rollouts are
+the same as from scratch; each run's finetune.json records its layout and what ran).
+
+    python experiments/bc_rl_vs_rl.py [--task simreal/PendulumSwingup-v0] [--steps 294912]
 
 Writes <out>.json and <out>.png (default experiments/results/bc_rl_vs_rl.*) and prints the table.
 """
@@ -33,7 +37,9 @@ from simreal.rollout import run_episodes
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--task", default="simreal/PendulumSwingup-v0")
 parser.add_argument("--seeds", type=int, default=3)
-parser.add_argument("--steps", type=int, default=300_000, help="PPO env steps per run")
+parser.add_argument(
+    "--steps", type=int, default=294_912, help="PPO env steps per run (a multiple of 16 x 256)"
+)
 parser.add_argument("--demos", type=int, default=20, help="expert episodes to clone")
 parser.add_argument("--envs", type=int, default=16)
 parser.add_argument("--out", type=Path, default=Path("experiments/results/bc_rl_vs_rl"))

@@ -205,60 +205,6 @@ def test_a_dataset_from_another_task_is_refused(tmp_path: Path, reach_demos: Pat
         )
 
 
-def test_bc_to_rl_warm_up_floor_regulariser_and_curve(tmp_path: Path, reach_demos: Path) -> None:
-    import torch
-    from stable_baselines3 import PPO
-
-    from simreal.learning.bc import BCConfig, train_bc
-    from simreal.learning.finetune import FinetuneConfig, finetune
-
-    bc = train_bc(
-        BCConfig("simreal/Reach-v0", "gaussian", epochs=5),
-        reach_demos,
-        tmp_path / "bc",
-        progress=False,
-    )
-    small = {"n_steps": 16, "batch_size": 32, "n_epochs": 1}
-    # Warm-up longer than the run: the actor (mean and log-std) never moves, the critic does.
-    frozen = finetune(
-        FinetuneConfig(
-            "simreal/Reach-v0",
-            64,
-            n_envs=2,
-            critic_warmup=10_000,
-            init_std=None,
-            min_std=0.0,
-            bc_weight=0.0,
-            algo_kwargs=small,
-        ),
-        bc,
-        tmp_path / "frozen",
-    )
-    before, after = PPO.load(bc / "policy.zip").policy, PPO.load(frozen / "policy.zip").policy
-    for (name, p), q in zip(before.named_parameters(), after.parameters(), strict=True):
-        moved = not torch.equal(p, q)
-        assert moved == ("value" in name), name
-    # Log-std reset then floored: never below log(min_std * half-range).
-    run = finetune(
-        FinetuneConfig(
-            "simreal/Reach-v0",
-            96,
-            n_envs=2,
-            init_std=0.01,
-            min_std=0.05,
-            algo_kwargs={**small, "learning_rate": 0.0},
-        ),
-        bc,
-        tmp_path / "ft",
-    )
-    policy = PPO.load(run / "policy.zip").policy
-    low, high = policy.action_space.low, policy.action_space.high
-    assert np.all(np.exp(policy.log_std.detach().numpy()) >= 0.05 * (high - low) / 2 - 1e-6)
-    lines = (run / "curve.csv").read_text().splitlines()
-    assert lines[0] == "env_steps,mean_return"
-    assert np.isfinite(evaluate(run, "simreal/Reach-v0", episodes=1).mean_return)
-
-
 def test_dagger_aggregates_learner_states_labelled_by_the_expert(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 

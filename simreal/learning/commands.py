@@ -118,20 +118,71 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     finetune.add_argument("--task", required=True, help="env to fine-tune on (a real proxy too)")
     _dr_argument(finetune)
     budget = finetune.add_mutually_exclusive_group()
-    budget.add_argument("--steps", type=int, default=None, help="env steps (default: 50,000)")
+    budget.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="env steps, trained exactly (default: 50,000); the envs and PPO's rollout "
+        "length are fitted to divide it",
+    )
     budget.add_argument(
         "--episodes",
         type=int,
         default=None,
-        help="episode budget instead of steps (fine-tuning on the target: e.g. 50)",
+        help="training-episode budget instead of steps (fine-tuning on the target): at most "
+        "this many episodes take a step on the task; evaluation is counted separately "
+        "(default: none, --steps is the budget)",
     )
-    finetune.add_argument("--seed", type=int, default=0)
-    finetune.add_argument("--envs", type=int, default=8)
-    finetune.add_argument("--critic-warmup", type=int, default=4096, help="env steps, actor frozen")
-    finetune.add_argument("--init-std", type=float, default=0.1, help="fraction of half-range")
-    finetune.add_argument("--min-std", type=float, default=0.02, help="fraction of half-range")
-    finetune.add_argument("--bc-weight", type=float, default=1.0)
-    finetune.add_argument("--bc-decay", type=float, default=0.9)
+    finetune.add_argument(
+        "--eval-episodes",
+        type=int,
+        default=20,
+        help="evaluation episodes before and after fine-tuning, each (default: 20; 0: none)",
+    )
+    finetune.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    finetune.add_argument(
+        "--envs",
+        type=int,
+        default=8,
+        help="the most parallel envs; fewer when they do not divide the budget (default: 8)",
+    )
+    finetune.add_argument(
+        "--critic-warmup",
+        type=int,
+        default=4096,
+        help="env steps with the actor frozen, in whole PPO rollouts; a warm-up that would "
+        "cover every update of the budget is cut to half of them (default: 4096)",
+    )
+    finetune.add_argument(
+        "--init-std",
+        type=float,
+        default=0.1,
+        help="initial action std, a fraction of the half-range (default: 0.1)",
+    )
+    finetune.add_argument(
+        "--min-std",
+        type=float,
+        default=0.02,
+        help="floor of the action std, a fraction of the half-range (default: 0.02; 0: off)",
+    )
+    finetune.add_argument(
+        "--bc-weight",
+        type=float,
+        default=1.0,
+        help="initial weight of the regulariser towards the BC policy (default: 1.0; 0: off)",
+    )
+    finetune.add_argument(
+        "--bc-decay",
+        type=float,
+        default=0.9,
+        help="the regulariser's decay per PPO update (default: 0.9)",
+    )
+    finetune.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="also start from a run of an older simreal whose policy is a pickled SB3 "
+        "policy.zip; loading it runs code stored in the file (default: off)",
+    )
     finetune.add_argument("--out", type=Path, required=True, help="run folder")
 
     collect = commands.add_parser(
@@ -267,22 +318,19 @@ def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Fine-tune; see :func:`add_parsers`."""
-    from simreal.learning.finetune import FinetuneConfig, finetune
-    from simreal.learning.train import RunError
+    from simreal.learning.finetune import FinetuneConfig, plan
+    from simreal.learning.finetune_report import report_finetune
 
     _check_task(parser, "--task", args.task)
     check_output_dir(parser, "--out", args.out)
-    if args.episodes is not None:
-        from simreal.envs.registry import env_spec
-
-        limit = env_spec(args.task).max_episode_steps
-        if args.episodes < 1 or not limit:
-            parser.error("--episodes must be >= 1 on a task with a time limit.")
-        args.steps = args.episodes * limit
-    elif args.steps is None:
+    if args.steps is None and args.episodes is None:
         args.steps = 50_000
-    if args.steps < 1 or args.envs < 1 or args.critic_warmup < 0:
-        parser.error("--steps and --envs must be >= 1, --critic-warmup >= 0.")
+    if args.episodes is not None and args.episodes < 1:
+        parser.error("--episodes must be >= 1.")
+    if args.steps is not None and args.steps < 2:
+        parser.error("--steps must be >= 2.")
+    if args.envs < 1 or args.critic_warmup < 0 or args.eval_episodes < 0:
+        parser.error("--envs must be >= 1, --critic-warmup and --eval-episodes >= 0.")
     if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
         parser.error(
             "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
@@ -300,21 +348,15 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         args.min_std,
         args.bc_weight,
         args.bc_decay,
+        episodes=args.episodes,
     )
-    from simreal.learning.evaluate import evaluate
-
     try:
-        before = evaluate(args.policy, args.task, episodes=20)
-        out = finetune(config, args.policy, args.out)
-    except RunError as error:
-        parser.error(f"--policy: {error}")
-    after = evaluate(out, args.task, episodes=20)
-    print(f"fine-tuned {args.policy} on {args.task} for {args.steps} steps: {out}")
-    print("| policy | env | episodes | return (95% CI) | success (95% CI) |")
-    print("|---|---|---:|---:|---:|")
-    print(before.row())
-    print(after.row())
-    return 0
+        plan(config)
+    except ValueError as error:
+        parser.error(f"--episodes: {error}")
+    return report_finetune(
+        config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
+    )
 
 
 def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -1,40 +1,48 @@
 """BC -> RL: start PPO from a behaviour-cloned Gaussian policy and fine-tune it.
 
-The known failure: returns collapse in the first PPO updates, because the value
-head starts random (its advantages are noise) and behaviour cloning drives the
-log-std so low that PPO stops exploring. Three remedies, each optional:
-
-* **critic warm-up**: for the first ``critic_warmup`` env steps the actor is
-  frozen and only the value head learns from the BC policy's own rollouts;
-* **log-std reset and floor**: the log-std starts at ``log(init_std)`` and is
-  clamped at ``log(min_std)`` after every update (both in action units,
-  relative to each dimension's half-range);
-* **decaying BC regularisation**: after every PPO update, a gradient step on
-  ``bc_weight * decay**k * |mean(s) - mean_BC(s)|^2`` over the rollout's states.
+The remedies against the collapse of the first updates (critic warm-up, log-std
+reset and floor, decaying BC regularisation) are the callbacks of
+:mod:`simreal.learning.remedies`. The budget is exact (:mod:`simreal.learning.budget`):
+``steps`` env steps, or at most ``episodes`` training episodes on the target —
+on hardware the budget that matters. A warm-up that would cover every update of a
+short budget is cut to half of them, and a fine-tune whose policy did not change
+says so (:class:`FinetuneWarning`).
 
 The run folder is a ``simreal train`` run (``simreal eval`` loads it) plus
-``curve.csv``: env steps, mean episode return of the last rollouts.
-Observation normalisation is the BC dataset's, frozen, so that the cloned
-policy sees the inputs it was trained on.
+``curve.csv`` (env steps, mean training return) and ``finetune.json`` (the
+settings, the rollout layout and what ran: env steps, training episodes, PPO
+updates, updates that trained the actor, BC regulariser steps). Observation
+normalisation is the BC dataset's, frozen, so that the cloned policy sees the
+inputs it was trained on.
 """
 
 from __future__ import annotations
 
-import copy
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.learning.budget import (
+    EpisodeBudget,
+    LearningCurve,
+    Rollout,
+    fit_rollout,
+    largest_divisor,
+)
 from simreal.learning.train import (
     CHECKPOINT,
     OBS_NORM,
-    POLICY,
     RunError,
     load_obs_norm,
     save_obs_norm,
 )
+
+PPO_N_STEPS = 2048  # SB3's default rollout length per env
+
+
+class FinetuneWarning(UserWarning):
+    """A fine-tune ran but did less than asked (a shortened warm-up, an unchanged policy)."""
 
 
 @dataclass(frozen=True)
@@ -43,21 +51,23 @@ class FinetuneConfig:
 
     Attributes:
         task: The env to fine-tune on (a real proxy for fine-tuning on the target).
-        steps: PPO env steps.
+        steps: PPO env steps, trained exactly (``None`` with ``episodes``).
         seed: Seed.
-        n_envs: Parallel envs.
+        n_envs: The most parallel envs (fewer when they do not divide the budget).
         dr: DR spec dict (``None`` for none).
         width: Global width.
-        critic_warmup: Env steps with the actor frozen (0: off).
+        critic_warmup: Env steps with the actor frozen (0: off), in whole rollouts.
         init_std: Initial action std as a fraction of the half-range (``None``: keep BC's).
         min_std: Floor of the action std as a fraction of the half-range (0: off).
         bc_weight: Initial weight of the BC regulariser (0: off).
-        bc_decay: Its decay per PPO update.
-        algo_kwargs: PPO keyword arguments.
+        bc_decay: Its decay per regulariser step.
+        algo_kwargs: PPO keyword arguments (``n_steps`` is the longest rollout per env).
+        episodes: Training-episode budget instead of ``steps``: at most this many
+            episodes take a step on the task.
     """
 
     task: str
-    steps: int
+    steps: int | None
     seed: int = 0
     n_envs: int = 8
     dr: dict | None = None
@@ -68,10 +78,53 @@ class FinetuneConfig:
     bc_weight: float = 1.0
     bc_decay: float = 0.9
     algo_kwargs: dict | None = None
+    episodes: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.steps is None) == (self.episodes is None):
+            raise ValueError("give either steps or episodes as the budget.")
+        if self.steps is not None and self.steps < 2:
+            raise ValueError(f"steps must be >= 2, got {self.steps}.")
+        if self.episodes is not None and self.episodes < 1:
+            raise ValueError(f"episodes must be >= 1, got {self.episodes}.")
+        if self.n_envs < 1 or self.critic_warmup < 0:
+            raise ValueError("n_envs must be >= 1 and critic_warmup >= 0.")
 
 
-def finetune(config: FinetuneConfig, bc_run: str | Path, out: str | Path) -> Path:
+def plan(config: FinetuneConfig) -> tuple[int, int, Rollout]:
+    """The budget in env steps, the warm-up in env steps and the rollout layout.
+
+    Raises:
+        ValueError: For an episode budget on a task without a time limit.
+    """
+    n_steps = int((config.algo_kwargs or {}).get("n_steps", PPO_N_STEPS))
+    if config.episodes is not None:
+        from simreal.envs.registry import env_spec
+
+        limit = env_spec(config.task).max_episode_steps
+        if not limit:
+            raise ValueError(f"{config.task} has no time limit; an episode budget needs one.")
+        steps = config.episodes * limit
+        layout = fit_rollout(steps, min(config.n_envs, config.episodes), n_steps, limit)
+    else:
+        steps = config.steps
+        layout = fit_rollout(steps, config.n_envs, n_steps)
+    warmup = config.critic_warmup
+    if warmup // layout.size >= layout.rollouts:
+        warmup = (layout.rollouts // 2) * layout.size
+    return steps, warmup, layout
+
+
+def finetune(
+    config: FinetuneConfig, bc_run: str | Path, out: str | Path, trust_pickle: bool = False
+) -> Path:
     """Fine-tune a ``simreal bc --head gaussian`` run with PPO; write a run folder and its curve.
+
+    Args:
+        config: What to fine-tune and the budget.
+        bc_run: A Gaussian BC run (or a PPO run).
+        out: The run folder to write.
+        trust_pickle: Also read a pickled ``policy.zip`` of an older simreal (runs its code).
 
     Raises:
         RunError: If ``bc_run`` is not a Gaussian BC run (or a PPO run) of a task with
@@ -79,10 +132,17 @@ def finetune(config: FinetuneConfig, bc_run: str | Path, out: str | Path) -> Pat
     """
     import torch
     from stable_baselines3 import PPO
-    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
     from simreal.learning.bc import read_run_kind
+    from simreal.learning.policy_store import load_model, save_model
+    from simreal.learning.remedies import (
+        BCRegulariser,
+        CriticWarmup,
+        LogStdFloor,
+        actor_parameters,
+    )
     from simreal.vector.make_vec import make_vec
 
     bc_run, out = Path(bc_run), Path(out)
@@ -90,13 +150,17 @@ def finetune(config: FinetuneConfig, bc_run: str | Path, out: str | Path) -> Pat
         raise RunError(
             f"{bc_run} is not a Gaussian BC run or a PPO run; clone with --head gaussian."
         )
-    try:
-        source = PPO.load(bc_run / POLICY, device="cpu")
-    except Exception as error:  # noqa: BLE001
-        raise RunError(
-            f"{bc_run / POLICY}: cannot load a PPO policy ({type(error).__name__})."
-        ) from None
-    venv = make_vec(config.task, config.n_envs, dr=config.dr, width=config.width)
+    source = load_model(bc_run, "ppo", trust_pickle=trust_pickle)
+    steps, warmup, layout = plan(config)
+    if warmup < config.critic_warmup:
+        warnings.warn(
+            f"critic warm-up shortened from {config.critic_warmup} to {warmup} env steps so "
+            f"that the policy trains in {layout.rollouts - warmup // layout.size} of the "
+            f"budget's {layout.rollouts} PPO updates.",
+            FinetuneWarning,
+            stacklevel=2,
+        )
+    venv = make_vec(config.task, layout.n_envs, dr=config.dr, width=config.width)
     venv.seed(config.seed)
     env = VecNormalize(VecMonitor(venv), norm_obs=True, norm_reward=False)
     load_obs_norm(env, bc_run / OBS_NORM)
@@ -107,81 +171,75 @@ def finetune(config: FinetuneConfig, bc_run: str | Path, out: str | Path) -> Pat
             f"{config.task} has {env.observation_space.shape}."
         )
     kwargs = {"policy_kwargs": source.policy_kwargs, **(config.algo_kwargs or {})}
+    kwargs["n_steps"] = layout.n_steps
+    kwargs["batch_size"] = largest_divisor(layout.size, int(kwargs.get("batch_size", 64)))
     model = PPO(
         "MlpPolicy", env, seed=config.seed, device="cpu", tensorboard_log=str(out / "tb"), **kwargs
     )
     model.policy.load_state_dict(source.policy.state_dict())
-    reference = copy.deepcopy(model.policy).eval()
-    half_range = torch.as_tensor(
-        (env.action_space.high - env.action_space.low) / 2, dtype=torch.float32
+    start = [p.detach().clone() for p in actor_parameters(model.policy)]
+    half_range = (env.action_space.high - env.action_space.low) / 2
+    critic = CriticWarmup(warmup)
+    regulariser = BCRegulariser(model.policy, config.bc_weight, config.bc_decay, warmup=critic)
+    budget = EpisodeBudget(config.episodes or steps, total_steps=layout.steps)
+    curve = LearningCurve()
+    callbacks = [critic, LogStdFloor(half_range, config.init_std, config.min_std)]
+    model.learn(
+        layout.steps,
+        callback=CallbackList([*callbacks, regulariser, budget, curve]),
+        tb_log_name="run",
+        progress_bar=False,
     )
-    log_std = model.policy.log_std
-    if config.init_std is not None:
-        with torch.no_grad():
-            log_std.copy_(torch.log(config.init_std * half_range))
-    floor = torch.log(config.min_std * half_range) if config.min_std > 0 else None
-    actor = [p for name, p in model.policy.named_parameters() if "value" not in name]
-    regulariser = torch.optim.Adam(actor, lr=1e-4)
-    curve: list[tuple[int, float]] = []
-
-    class Remedies(BaseCallback):
-        """Critic warm-up, log-std floor, BC regularisation, learning curve."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.updates = 0
-            self._freeze(config.critic_warmup > 0)
-
-        def _freeze(self, frozen: bool) -> None:
-            for p in actor:
-                p.requires_grad_(not frozen)
-
-        def _on_step(self) -> bool:
-            return True
-
-        def _on_rollout_start(self) -> None:
-            if self.num_timesteps >= config.critic_warmup:
-                self._freeze(False)
-            if floor is not None:
-                with torch.no_grad():
-                    log_std.clamp_(min=floor)
-            weight = config.bc_weight * config.bc_decay**self.updates
-            buffer = model.rollout_buffer
-            if weight > 1e-6 and buffer.full and self.num_timesteps >= config.critic_warmup:
-                obs = torch.as_tensor(buffer.observations.reshape(-1, *env.observation_space.shape))
-                with torch.no_grad():
-                    target = reference.get_distribution(obs).distribution.mean
-                mean = model.policy.get_distribution(obs).distribution.mean
-                loss = weight * ((mean - target) ** 2).mean()
-                regulariser.zero_grad()
-                loss.backward()
-                regulariser.step()
-            self.updates += 1
-
-        def _on_rollout_end(self) -> None:
-            episodes = [info["r"] for info in model.ep_info_buffer]
-            if episodes:
-                curve.append((self.num_timesteps, float(np.mean(episodes))))
-
-    model.learn(config.steps, callback=Remedies(), tb_log_name="run", progress_bar=False)
+    changed = any(
+        not torch.equal(a, b) for a, b in zip(start, actor_parameters(model.policy), strict=True)
+    )
+    if not changed:
+        warnings.warn(
+            f"the policy did not change in {model.num_timesteps} env steps: no PPO update "
+            "trained the actor.",
+            FinetuneWarning,
+            stacklevel=2,
+        )
     out.mkdir(parents=True, exist_ok=True)
+    ran = {
+        "env_steps": int(model.num_timesteps),
+        "training_episodes": budget.started,
+        "finished_episodes": budget.finished,
+        "untrained_steps": budget.cut_steps,
+        "ppo_updates": critic.frozen_updates + critic.actor_updates,
+        "actor_updates": critic.actor_updates,
+        "regulariser_steps": regulariser.steps_taken,
+        "policy_changed": changed,
+    }
     train_config = {
         "task": config.task,
         "algo": "ppo",
-        "steps": config.steps,
+        "steps": int(model.num_timesteps),
         "seed": config.seed,
-        "n_envs": config.n_envs,
+        "n_envs": layout.n_envs,
         "dr": config.dr,
         "width": config.width,
-        "checkpoint_every": config.steps,
-        "algo_kwargs": config.algo_kwargs or {},
+        "checkpoint_every": max(int(model.num_timesteps), 1),
+        "algo_kwargs": {k: v for k, v in kwargs.items() if k != "policy_kwargs"},
     }
     write_json_atomic(out / "config.json", train_config)
-    write_json_atomic(out / "finetune.json", {**asdict(config), "from": str(bc_run)})
-    write_atomic(out / POLICY, lambda tmp: model.save(tmp))
+    document = {
+        **asdict(config),
+        "from": str(bc_run),
+        "layout": {**asdict(layout), "critic_warmup": warmup},
+        "ran": ran,
+    }
+    write_json_atomic(out / "finetune.json", document)
+    save_model(model, out)
     save_obs_norm(env, out / OBS_NORM)
     (out / CHECKPOINT).mkdir(exist_ok=True)
-    lines = "env_steps,mean_return\n" + "".join(f"{s},{r}\n" for s, r in curve)
-    write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(lines))
+    write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(curve.csv()))
     env.close()
     return out
+
+
+def summary(run: str | Path) -> dict:
+    """What a fine-tune ran (the ``ran`` entry of its ``finetune.json``)."""
+    import json
+
+    return json.loads((Path(run) / "finetune.json").read_text())["ran"]
