@@ -33,13 +33,12 @@ from numpy.typing import NDArray
 
 from simreal.parameters.binding import OptionParam, model_array
 from simreal.randomization import DRSpec
+from simreal.vector.batched_effects import BatchedEffects
 from simreal.vector.batched_task import NotBatchableError, batched_task_for
+from simreal.vector.vector_info import with_masks
 
-# Must match the single-env wrappers' streams so that seeds give the same draws.
-from simreal.wrappers.domain_randomization import _STREAM as _DR_STREAM
-from simreal.wrappers.domain_randomization import DomainRandomization
-from simreal.wrappers.latency import _split_delay
-from simreal.wrappers.noise import _OBSERVATION_NOISE_STREAM
+# The single DR wrapper's stream, so that seeds give the same draws.
+from simreal.wrappers.domain_randomization import DR_STREAM, DomainRandomization
 
 # MuJoCo's instability warnings: when one fires, MuJoCo has reset that simulation.
 _DIVERGENCE_WARNINGS = [
@@ -173,32 +172,16 @@ class BatchedVectorEnv(VectorEnv):
         n = self.num_envs
         self._dr_rngs = [np.random.default_rng() for _ in range(n)]
         self._env_rngs = [seeding.np_random()[0] for _ in range(n)]
-        self._noise_rngs = [np.random.default_rng() for _ in range(n)]
         size = self.bound.size if self.bound is not None else 0
         self._values = np.zeros((n, size))
         self._sampled_once = np.zeros(n, bool)
         self._dr_steps = np.zeros(n, np.int64)
         self._elapsed = np.zeros(n, np.int64)
-        self._obs_shape = self.single_observation_space.shape
+        obs_shape = self.single_observation_space.shape
         self._obs_dtype = self.single_observation_space.dtype
-        self._bias = np.zeros((n, *self._obs_shape))
-        # Each env's sensor-noise stream is drawn ahead in blocks: a Generator's
-        # standard normals come out the same in one call of K rows as in K calls,
-        # and every draw of ObservationNoise is a standard-normal row of the
-        # observation's shape, so serving rows from the block reproduces it exactly.
-        self._noise_block = 64
-        self._noise_rows = np.zeros((n, self._noise_block, *self._obs_shape))
-        self._noise_next = np.full(n, self._noise_block)
-        self._white_std = np.zeros(n)
         nu = self.single_action_space.shape[0]
-        self._delay_steps = np.zeros(n, np.int64)
-        self._delay_fraction = np.zeros(n)
-        self._commands = np.zeros((n, 2, nu))
-        self._has_delay = self.bound is not None and "latency.action" in self.bound.slices
-        self._has_noise = self.bound is not None and bool(
-            {"noise.observation", "bias.observation"} & set(self.bound.slices)
-        )
-        self._obs = np.zeros((n, *self._obs_shape), dtype=self._obs_dtype)
+        self.effects = BatchedEffects(n, nu, obs_shape, self.bound)
+        self._obs = np.zeros((n, *obs_shape), dtype=self._obs_dtype)
         self._periodic = []
         self._every_reset = None
         if self.bound is not None:
@@ -229,12 +212,7 @@ class BatchedVectorEnv(VectorEnv):
             expanded[i] = source
         if bound._any_dynamics:  # noqa: SLF001
             self.batch.set_const([i])
-        if self._has_delay:
-            delay = float(applied[bound.slices["latency.action"]][0])
-            self._pending_delay = delay
-        if self._has_noise:
-            sl = bound.slices.get("noise.observation")
-            self._white_std[i] = float(applied[sl][0]) if sl is not None else 0.0
+        self.effects.set_values(i, applied)
 
     def _sample_for_reset(self, i: int) -> None:
         vector = self.bound.sample_vector(self._dr_rngs[i], self.dr.width)
@@ -242,24 +220,12 @@ class BatchedVectorEnv(VectorEnv):
         self._sampled_once[i] = True
         self._write_parameters(i, vector, mask)
 
-    def _refill_noise(self, i: int) -> None:
-        self._noise_rows[i] = self._noise_rngs[i].standard_normal(self._noise_rows.shape[1:])
-        self._noise_next[i] = 0
-
-    def _noise_row(self, i: int) -> NDArray:
-        if self._noise_next[i] >= self._noise_block:
-            self._refill_noise(i)
-        row = self._noise_rows[i, self._noise_next[i]]
-        self._noise_next[i] += 1
-        return row
-
     # ------------------------------------------------------------------ reset
     def _reset_one(self, i: int, seed: int | None) -> NDArray:
         if seed is not None:
-            self._dr_rngs[i] = np.random.default_rng([seed, _DR_STREAM])
+            self._dr_rngs[i] = np.random.default_rng([seed, DR_STREAM])
             self._env_rngs[i] = seeding.np_random(seed)[0]
-            self._noise_rngs[i] = np.random.default_rng([seed, _OBSERVATION_NOISE_STREAM])
-            self._noise_next[i] = self._noise_block
+            self.effects.seed(i, seed)
         if self.bound is not None:
             self._sample_for_reset(i)
         self._dr_steps[i] = 0
@@ -275,21 +241,8 @@ class BatchedVectorEnv(VectorEnv):
             bound_field[i] = np.reshape(getattr(base.data, name), np.shape(bound_field[i]))
         self.batch.forward([i])
         self._warnings[i] = self._warning_counts()[i]
-        if self._has_delay:
-            hold = np.array(base.data.ctrl, dtype=np.float64)
-            steps, fraction = _split_delay(self._pending_delay, base.dt)
-            self._delay_steps[i], self._delay_fraction[i] = steps, fraction
-            if self._commands.shape[1] < steps + 2:
-                grown = np.zeros((self.num_envs, steps + 2, self._commands.shape[2]))
-                grown[:, -self._commands.shape[1] :] = self._commands
-                self._commands = grown
-            self._commands[i] = hold
-        if self._has_noise:
-            sl = self.bound.slices.get("bias.observation")
-            bias_std = float(self._values[i][sl][0]) if sl is not None else 0.0
-            self._bias[i] = self._noise_row(i) * bias_std
-            obs = obs + self._bias[i] + self._noise_row(i) * self._white_std[i]
-        return obs
+        hold = np.array(base.data.ctrl, dtype=np.float64)
+        return self.effects.start_episode(i, obs, hold, base.dt, self._values[i])
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -307,18 +260,6 @@ class BatchedVectorEnv(VectorEnv):
         return self._obs.copy(), self._infos()
 
     # ------------------------------------------------------------------ step
-    def _applied_actions(self, actions: NDArray) -> NDArray:
-        if not self._has_delay:
-            return actions
-        self._commands[:, :-1] = self._commands[:, 1:]
-        self._commands[:, -1] = actions
-        rows = np.arange(self.num_envs)
-        depth = self._commands.shape[1]
-        newer = self._commands[rows, depth - 1 - self._delay_steps]
-        older = self._commands[rows, depth - 2 - self._delay_steps]
-        f = self._delay_fraction[:, None]
-        return np.where(f == 0.0, newer, (1.0 - f) * newer + f * older)
-
     def step(self, actions: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray, dict[str, Any]]:
         """Step all N simulations; ended episodes are reset in the same call."""
         if self._needs_reset:
@@ -332,7 +273,7 @@ class BatchedVectorEnv(VectorEnv):
             raise ValueError(
                 f"actions of envs {bad} are not finite (NaN or inf); fix the policy's output."
             )
-        applied = self._applied_actions(actions)
+        applied = self.effects.actions(actions)
         before = self.task.before_step(self._fields)
         self._ctrl[:] = applied
         self.batch.step(nstep=self.frame_skip)
@@ -355,13 +296,7 @@ class BatchedVectorEnv(VectorEnv):
         truncated = np.zeros(self.num_envs, bool)
         if self.max_episode_steps is not None:
             truncated = self._elapsed >= self.max_episode_steps
-        if self._has_noise:
-            for i in np.flatnonzero(self._noise_next >= self._noise_block):
-                self._refill_noise(i)
-            rows = self._noise_rows[np.arange(self.num_envs), self._noise_next]
-            self._noise_next += 1
-            white_std = self._white_std.reshape(-1, *([1] * len(self._obs_shape)))
-            obs = obs + self._bias + rows * white_std
+        obs = self.effects.observe(obs)
         if self._periodic:
             self._dr_steps += 1
             for i in range(self.num_envs):
@@ -384,12 +319,12 @@ class BatchedVectorEnv(VectorEnv):
             for i in np.flatnonzero(done):
                 final_obs[i] = self._obs[i].copy()
                 self._obs[i] = self._reset_one(i, None)
-            infos["final_info"] = _with_masks(dict(infos), done)
+            infos["final_info"] = with_masks(dict(infos), done)
             infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
             infos["_final_info"] = done.copy()
             if self.bound is not None:
                 infos["dr"] = self._dr_info()
-        infos = _with_masks(infos, self._all_true)
+        infos = with_masks(infos, self._all_true)
         return self._obs.copy(), rewards, terminated, truncated, infos
 
     def _warning_counts(self) -> NDArray[np.int64]:
@@ -412,20 +347,8 @@ class BatchedVectorEnv(VectorEnv):
         infos: dict[str, Any] = {}
         if self.bound is not None:
             infos["dr"] = self._dr_info()
-        return _with_masks(infos, self._all_true)
+        return with_masks(infos, self._all_true)
 
     def close_extras(self, **kwargs: Any) -> None:  # noqa: ANN401
         """Close the template env."""
         self.template.close()
-
-
-def _with_masks(infos: dict[str, Any], mask: NDArray[np.bool_]) -> dict[str, Any]:
-    """Add Gymnasium's ``_<key>`` masks to a vector info dict (nested dicts too)."""
-    out: dict[str, Any] = {}
-    for key, value in infos.items():
-        if key.startswith("_"):
-            out[key] = value
-            continue
-        out[key] = _with_masks(value, mask) if isinstance(value, dict) else value
-        out.setdefault(f"_{key}", mask)
-    return out

@@ -15,7 +15,7 @@ from simreal.randomization.contacts import ContactFriction
 from simreal.wrappers.randomizable import randomizable_wrappers
 
 # Mixed into the reset seed so that the parameter stream differs from the env's own.
-_STREAM = 0x5EED_D0
+DR_STREAM = 0x5EED_D0
 
 
 def _episode_seconds(env: gym.Env) -> float | None:
@@ -150,7 +150,7 @@ class DomainRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         reset goes back to what :meth:`set_values` fixed, or to sampling.
         """
         if seed is not None:
-            self._rng = np.random.default_rng([seed, _STREAM])
+            self._rng = np.random.default_rng([seed, DR_STREAM])
         options = dict(options or {})
         exact = options.pop("dr_values", None)
         self._holding = exact is not None or self._fixed is not None

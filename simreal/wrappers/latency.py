@@ -111,7 +111,7 @@ def _check_within_episode(param_id: str, delay_s: float, limit_s: float | None) 
         )
 
 
-def _split_delay(delay_s: float, dt: float) -> tuple[int, float]:
+def split_delay(delay_s: float, dt: float) -> tuple[int, float]:
     """Split a delay into whole control steps ``k`` and a fraction ``f`` in ``[0, 1)``."""
     steps = delay_s / dt
     nearest = round(steps)
@@ -239,7 +239,7 @@ class ActionDelay(_DelayWrapper, gym.utils.RecordConstructorArgs):
 
     def _start_episode(self) -> None:
         self._active_delay_s = self.delay_s
-        self._steps, self._fraction = _split_delay(self.delay_s, self.dt)
+        self._steps, self._fraction = split_delay(self.delay_s, self.dt)
         hold = self._hold_command()
         # Commands a[t-k-1] .. a[t]: the newest is appended before it is read.
         self._commands: deque[NDArray[np.float64]] = deque(
@@ -339,7 +339,7 @@ class ObservationDelay(_DelayWrapper, gym.utils.RecordConstructorArgs):
         self._dtype = env.observation_space.dtype
         self._blend = bool(np.issubdtype(self._dtype, np.floating))
         self._active_delay_s = self.delay_s
-        self._steps, self._fraction = _split_delay(self.delay_s, self.dt)
+        self._steps, self._fraction = split_delay(self.delay_s, self.dt)
         self._observations: deque[NDArray] = deque(maxlen=self._steps + 2)
 
     def _delayed(self) -> NDArray:
@@ -359,7 +359,7 @@ class ObservationDelay(_DelayWrapper, gym.utils.RecordConstructorArgs):
         """Reset the wrapped env; until enough history exists, the first observation is used."""
         obs, info = self.env.reset(seed=seed, options=options)
         self._active_delay_s = self.delay_s
-        self._steps, self._fraction = _split_delay(self.delay_s, self.dt)
+        self._steps, self._fraction = split_delay(self.delay_s, self.dt)
         first = np.array(obs, copy=True)
         self._observations = deque(
             (first.copy() for _ in range(self._steps + 2)), maxlen=self._steps + 2

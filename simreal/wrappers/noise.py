@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from simreal.wrappers.randomizable import RandomizableWrapper
 
 # Distinct stream constants ("obsn", "actn" in ASCII), one per wrapper class.
-_OBSERVATION_NOISE_STREAM = 0x6F62736E
+OBSERVATION_NOISE_STREAM = 0x6F62736E
 _ACTION_NOISE_STREAM = 0x6163746E
 
 # A standard deviation: one for every dimension, or one per dimension.
@@ -178,7 +178,7 @@ class ObservationNoise(RandomizableWrapper, gym.utils.RecordConstructorArgs):
         """Reset the wrapped env and draw this episode's bias."""
         obs, info = self.env.reset(seed=seed, options=options)
         if seed is not None:
-            self._rng = np.random.default_rng([seed, _OBSERVATION_NOISE_STREAM])
+            self._rng = np.random.default_rng([seed, OBSERVATION_NOISE_STREAM])
         self._active_bias_std = _reported(self.bias_std)
         self._bias = self._rng.normal(0.0, 1.0, size=self._shape) * self._active_bias_std
         self._add_settings(info)
