@@ -5,7 +5,7 @@ Every term has a *centre* ``c`` in its operation's units (1 for ``scale``, 0 for
 ``w >= 0`` maps each draw ``x`` of the configured distribution to::
 
     linear distributions (uniform, normal, truncated normal, fixed):  c + w * (x - c)
-    log-uniform:                                                      c * (x / c) ** w
+    log-uniform (centre c > 0, checked when a spec is read and bound): c * (x / c) ** w
     choice / Bernoulli: with probability min(w, 1) the draw, otherwise the centre
 
 so ``w = 0`` is the centre (the nominal simulator), ``w = 1`` the configured

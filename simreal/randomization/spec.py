@@ -18,7 +18,9 @@ for ``material[...].texture``) and optional ``probs``; ``bernoulli``: ``p``.
 Optional keys: ``centre`` (the point that width 0 gives, in the operation's
 units; default 1 for scale, 0 for add, the nominal for set), ``shared`` (one
 draw for every component of a vector parameter; default false), ``body`` (for
-``push.force``: the body pushed).
+``push.force``: the body pushed). A ``log_uniform`` term widens in log space
+about its centre, which must be positive: an ``add`` term, or a ``set`` of a
+quantity whose nominal is 0 (``latency.action``), needs a ``centre``.
 
 In YAML's inline ``{...}`` style, quote the id (``param: "body[pole].mass"``):
 there a bare ``[`` starts a list.
