@@ -106,3 +106,19 @@ def test_truncated_weights_say_what_to_do(tmp_path: Path) -> None:
     weights.write_bytes(weights.read_bytes()[:200])
     with pytest.raises(RunError, match="truncated or not simreal's: rerun the command"):
         load_model(tmp_path, "ppo")
+
+
+def test_a_truncated_bc_head_is_one_sentence_on_the_cli(tmp_path: Path) -> None:
+    from simreal.learning.bc import BCConfig, train_bc
+    from simreal.learning.collect import collect
+    from tests.conftest import run_cli
+
+    data = collect("simreal/Reach-v0", "expert", episodes=1, out=tmp_path / "demos.parquet")
+    run = train_bc(BCConfig("simreal/Reach-v0", "tokens", epochs=1, bins=8, hidden=(8,)), data,
+                   tmp_path / "bc", progress=False)  # fmt: skip
+    weights = run / "model.pt"
+    weights.write_bytes(weights.read_bytes()[:300])
+    done = run_cli("eval", "--policy", str(run), "--on", "simreal/Reach-v0", "--episodes", "1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "model.pt: cannot load the weights" in done.stderr
+    assert "truncated or not simreal's: rerun the simreal bc command" in done.stderr

@@ -115,7 +115,8 @@ def test_sweep_writes_table_plot_and_resumes_without_redoing(tmp_path: Path) -> 
     ):
         assert all(float(r[column]) == float(r[column]) for r in rows), column  # not NaN
     assert (out / "transfer.png").stat().st_size > 1000
-    assert (out / "runs" / "ppo_default_all_w0_s0" / "policy.zip").is_file()
+    assert (out / "runs" / "ppo_default_all_w0_s0" / "policy.json").is_file()
+    assert [int(r["env_steps"]) for r in rows] == [64, 64]
     before = (out / "results" / "ppo_default_all_w0_s0.json").stat().st_mtime_ns
     again = run(tiny_config(), out, progress=False)
     assert (again.skipped, again.finished) == (2, 0)
