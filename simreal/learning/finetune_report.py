@@ -63,7 +63,7 @@ def report_finetune(
     write_json_atomic(out / "finetune.json", document)
     print(
         f"fine-tuned {policy} on {config.task}: {ran['env_steps']:,} env steps in "
-        f"{ran['training_episodes']} training episodes, {ran['ppo_updates']} PPO updates "
+        f"{ran['training_episodes']} training episodes, {ran['ppo_updates']} PPO update(s) "
         f"({ran['actor_updates']} trained the policy): {out}"
     )
     if ran["untrained_steps"]:
