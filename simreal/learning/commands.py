@@ -7,6 +7,7 @@ Heavy imports happen in the runners. Bad input ends with ``parser.error``
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from simreal.cli_checks import (
@@ -38,14 +39,33 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "train",
         help="train PPO or SAC under domain randomization (resumable)",
         description="Train an SB3 policy on the batched vector env with domain randomization. "
-        "Rerunning the same command resumes an interrupted run (or extends it with more --steps).",
+        "Settings not given (--algo, --steps, --envs and the algorithm's hyperparameters) come "
+        "from the task's train.yaml (envs/<task>/train.yaml), the same that simreal sweep uses. "
+        "Ctrl-C writes a checkpoint; rerunning the same command resumes an interrupted run (or "
+        "extends it with more --steps).",
     )
     train.add_argument("--task", required=True, help="task id, e.g. simreal/Push-v0")
-    train.add_argument("--algo", choices=("ppo", "sac"), default="ppo")
+    train.add_argument(
+        "--algo",
+        choices=("ppo", "sac"),
+        default=None,
+        help="learner (default: the task's train.yaml, as simreal sweep uses it, else ppo)",
+    )
     _dr_argument(train)
-    train.add_argument("--steps", type=int, default=100_000, help="total env steps")
+    train.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="env steps trained exactly, rounded up to a multiple of --envs (default: the "
+        "task's train.yaml, else 50000)",
+    )
     train.add_argument("--seed", type=int, default=0, help="seed of the run (default: %(default)s)")
-    train.add_argument("--envs", type=int, default=8, help="parallel simulations (default: 8)")
+    train.add_argument(
+        "--envs",
+        type=int,
+        default=None,
+        help="parallel simulations (default: the task's train.yaml, else 8)",
+    )
     train.add_argument(
         "--checkpoint-every",
         type=int,
@@ -71,6 +91,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     evaluate.add_argument(
         "--json", type=Path, default=None, help="also write the results as JSON (default: no)"
+    )
+    evaluate.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="also load a run of an older simreal whose policy is a pickled SB3 policy.zip; "
+        "loading it runs code stored in the file, so only for runs you trust (default: off)",
     )
 
     bc = commands.add_parser(
@@ -242,24 +268,40 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.width is not None and args.width < 0:
         parser.error("--width must be >= 0.")
     dr = _check_dr(parser, args.dr, args.task)
+    from simreal.learning.defaults import run_settings
+
     try:
+        algo, steps, envs, algo_kwargs = run_settings(args.task, args.algo, args.steps, args.envs)
         config = TrainConfig(
             args.task,
-            args.algo,
-            args.steps,
+            algo,
+            steps,
             args.seed,
-            args.envs,
+            envs,
             dr,
             1.0 if args.width is None else args.width,
             args.checkpoint_every,
+            algo_kwargs,
         )
     except ValueError as error:
         parser.error(str(error))
+    from simreal.learning.train import TrainingInterrupted, trained_steps
+
     try:
         out = train(config, args.out)
     except RunError as error:
         parser.error(f"--out: {error}")
-    print(f"trained {args.algo} on {args.task} for {args.steps} steps: {out}")
+    except TrainingInterrupted as stop:
+        print(
+            f"interrupted: checkpoint at {stop.steps} env steps in {stop.out}; rerun the same "
+            "command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted before the first checkpoint; nothing to resume.", file=sys.stderr)
+        return 130
+    print(f"trained {algo} on {args.task} for {trained_steps(out)} env steps: {out}")
     return 0
 
 
@@ -279,7 +321,10 @@ def run_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.json is not None:
         check_output_file(parser, "--json", args.json)
     try:
-        results = [evaluate(args.policy, env_id, args.episodes, args.seed) for env_id in args.on]
+        results = [
+            evaluate(args.policy, env_id, args.episodes, args.seed, args.trust_pickle)
+            for env_id in args.on
+        ]
     except RunError as error:
         parser.error(f"--policy: {error}")
     print("| policy | env | episodes | return (95% CI) | success (95% CI) |")
