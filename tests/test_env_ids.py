@@ -116,3 +116,16 @@ def test_a_sweep_runs_a_user_env_in_its_worker_processes(tmp_path: Path) -> None
     # The user env's 30-step limit holds in the spawned worker that imported its module.
     assert 0 < float(row[f"{USER_ID}/return"]) <= MAX_EPISODE_STEPS
     assert float(row["InvertedPendulum-v5/return"]) > 0
+
+
+def test_record_takes_a_user_env_and_refuses_an_env_without_a_mujoco_model(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "log.csv"
+    result = run_cli("record", "--task", USER_ID, "--duration", "1", "--out", str(log))
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().count("\n") > 2
+    bad = tmp_path / "bad.csv"
+    result = run_cli("record", "--task", "CartPole-v1", "--out", str(bad))
+    assert_clean_error(result, "--task", "CartPole-v1", "no MuJoCo model")
+    assert not bad.exists()

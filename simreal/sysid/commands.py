@@ -135,6 +135,8 @@ def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | 
         env = gym.make(task)
     except gym.error.Error as error:
         parser.error(f"--task: {error}")
+    if not isinstance(getattr(env.unwrapped, "model", None), mujoco.MjModel):
+        parser.error(f"--task: {task} holds no MuJoCo model; give a MuJoCo env or --model.")
     return env.unwrapped.model, env
 
 
