@@ -292,14 +292,11 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except RunError as error:
         parser.error(f"--out: {error}")
     except TrainingInterrupted as stop:
-        print(
-            f"interrupted: checkpoint at {stop.steps} env steps in {stop.out}; rerun the same "
-            "command to resume.",
-            file=sys.stderr,
-        )
+        done = f"checkpoint at {stop.steps} env steps in {stop.out}" if stop.steps else "no steps"
+        print(f"interrupted ({done}); rerun the same command to resume.", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("interrupted before the first checkpoint; nothing to resume.", file=sys.stderr)
+        print("interrupted; rerun the same command to resume.", file=sys.stderr)
         return 130
     print(f"trained {algo} on {args.task} for {trained_steps(out)} env steps: {out}")
     return 0

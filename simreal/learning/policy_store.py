@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from simreal.atomic_io import write_atomic, write_json_atomic
@@ -192,12 +193,8 @@ def restore_tensors(model: Any, tensors: dict[str, Any]) -> None:  # noqa: ANN40
             getattr(model, name).copy_(value)
 
 
-class _SpacesOnly:
+class _SpacesOnly(gym.Env):
     """Stands in for an env when a model is rebuilt for inference: it has spaces, no dynamics."""
-
-    metadata: dict = {"render_modes": []}
-    render_mode = None
-    spec = None
 
     def __init__(self, observation_space: Any, action_space: Any) -> None:  # noqa: ANN401
         self.observation_space, self.action_space = observation_space, action_space
@@ -233,10 +230,7 @@ def _load_described(folder: Path, algo: str, env: Any, algo_kwargs: dict) -> Any
         ) from None
     tensors = read_tensors(folder / WEIGHTS)
     if env is None:
-        from gymnasium import Env
-
-        stand_in = type("SpacesOnly", (_SpacesOnly, Env), {})
-        env = stand_in(observation_space, action_space)
+        env = _SpacesOnly(observation_space, action_space)
         if algo == "sac":
             algo_kwargs = {"buffer_size": 1, **algo_kwargs}  # inference: no replay memory
     elif env.observation_space.shape != observation_space.shape:

@@ -71,7 +71,8 @@ class Checkpointing(BaseCallback):
         self.saved = -1
 
     def _on_training_start(self) -> None:
-        self.trained = self.saved = self.num_timesteps
+        if self.saved < 0:  # the first ``learn`` call: its start is checkpointed already
+            self.trained = self.saved = self.num_timesteps
 
     def save(self) -> None:
         """Write a checkpoint of the state at the start of the current rollout."""
