@@ -201,7 +201,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--bc-decay",
         type=float,
         default=0.9,
-        help="the regulariser's decay per PPO update (default: 0.9)",
+        help="the regulariser's decay per update that trains the policy (default: 0.9)",
     )
     finetune.add_argument(
         "--trust-pickle",
