@@ -183,6 +183,11 @@ class ContactFriction:
         entry = {f"{pair.name}.friction_{COMPONENTS[c]}": 3 * row + c for row, pair in
                  enumerate(self.pairs) for c in range(3)}  # fmt: skip
         self._reported = np.array([entry[key] for key in self.ids], np.intp)
+        # The same tables as Python numbers, for one model (a few entries: cheaper than numpy).
+        self._scalar = [
+            (key, int(self._first[e]), int(self._second[e]), float(self._constant[e]))
+            for key, e in zip(self.ids, self._reported, strict=True)
+        ]
 
     def _values(self, geom_friction: NDArray, entries: NDArray[np.intp] | slice) -> NDArray:
         flat = np.reshape(geom_friction, (*np.shape(geom_friction)[:-2], -1))
@@ -200,6 +205,11 @@ class ContactFriction:
 
     def report(self, geom_friction: NDArray) -> dict[str, NDArray[np.float64]]:
         """``{contact id: value}`` (a float, or ``(N,)`` for a batch) of the reported values."""
+        if np.ndim(geom_friction) == 2:
+            flat = np.ravel(geom_friction).tolist()
+            return {
+                key: constant if constant == constant else max(flat[a], flat[b], mujoco.mjMINMU)
+                for key, a, b, constant in self._scalar
+            }  # a constant is NaN where the geoms' values decide
         values = self._values(geom_friction, self._reported)
-        columns = values.tolist() if values.ndim == 1 else list(np.moveaxis(values, -1, 0))
-        return dict(zip(self.ids, columns, strict=True))
+        return dict(zip(self.ids, np.moveaxis(values, -1, 0), strict=True))
