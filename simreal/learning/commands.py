@@ -236,7 +236,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     collect.add_argument("--out", type=Path, required=True, help="dataset file")
 
 
-def _check_dr(parser: argparse.ArgumentParser, dr: str | None, task: str) -> object:
+def _check_dr(
+    parser: argparse.ArgumentParser, dr: str | None, task: str, width: float | None = None
+) -> object:
+    from simreal.factory import make
     from simreal.randomization import SpecError, load_spec
 
     if dr is None:
@@ -248,9 +251,13 @@ def _check_dr(parser: argparse.ArgumentParser, dr: str | None, task: str) -> obj
         row = require_task(parser, "--dr default", task, "default DR spec", fix)
         dr = str(row.default_spec_path)
     try:
-        return load_spec(dr).to_dict()
+        spec = load_spec(dr)
+        make(task, dr=spec, width=width).close()  # binding checks need the task's model
     except (SpecError, FileNotFoundError) as error:
         parser.error(f"--dr: {error}")
+    except ValueError as error:
+        parser.error(str(error))
+    return spec.to_dict()
 
 
 def _check_task(parser: argparse.ArgumentParser, flag: str, env_id: str) -> None:
@@ -267,7 +274,7 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     check_output_dir(parser, "--out", args.out)
     if args.width is not None and args.width < 0:
         parser.error("--width must be >= 0.")
-    dr = _check_dr(parser, args.dr, args.task)
+    dr = _check_dr(parser, args.dr, args.task, 1.0 if args.width is None else args.width)
     from simreal.learning.defaults import run_settings
 
     try:
@@ -377,7 +384,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         parser.error(
             "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
         )
-    dr = _check_dr(parser, args.dr, args.task)
+    dr = _check_dr(parser, args.dr, args.task, 1.0 if args.width is None else args.width)
     config = FinetuneConfig(
         args.task,
         args.steps,
@@ -416,7 +423,7 @@ def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         require_task(parser, "--policy expert", args.task, "expert controller", fix)
     if args.episodes < 1:
         parser.error("--episodes must be >= 1.")
-    dr = _check_dr(parser, args.dr, args.task)
+    dr = _check_dr(parser, args.dr, args.task, args.width)
     try:
         path = collect(args.task, args.policy, args.episodes, args.out, dr, args.width, args.seed)
     except (ValueError, RunError) as error:
