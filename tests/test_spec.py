@@ -121,6 +121,17 @@ def _dr_wrapper(env: gym.Env) -> object:
     return env
 
 
+def test_unbounded_latency_is_refused_when_bound() -> None:
+    import simreal
+
+    normal = _term(param="latency.action", op="set", distribution="normal", low=None, high=None,
+                   mean=0.02, std=0.01)  # fmt: skip
+    with pytest.raises(SpecError, match="latency.action: a normal draw has no upper bound"):
+        simreal.make("simreal/PendulumSwingup-v0", dr={"terms": [normal]})
+    bounded = {**normal, "distribution": "truncated_normal", "low": 0.0, "high": 0.05}
+    simreal.make("simreal/PendulumSwingup-v0", dr={"terms": [bounded]}).reset(seed=0)
+
+
 LATENCY_LOG = _term(
     param="latency.action", op="set", distribution="log_uniform", low=0.01, high=0.05
 )

@@ -96,11 +96,15 @@ def latency_problem(
         episode_s: The episode's duration in seconds.
 
     Returns:
-        The largest delay, the episode and the fix, or ``None``.
+        The largest delay (or that a normal draw has none), the episode and the fix,
+        or ``None``.
     """
     top = widest_value(dist, centre, width)
     if top is None:
-        return None
+        return (
+            f"a {dist.kind} draw has no upper bound, so a delay could exceed the "
+            f"{episode_s:.3g} s episode inside a reset; use truncated_normal with a high below it"
+        )
     peak = max({"scale": nominal * top, "add": nominal + top}.get(op, top), 0.0)
     if peak < episode_s:
         return None
