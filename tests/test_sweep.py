@@ -262,6 +262,7 @@ def test_bc_learner_clones_the_expert_demonstrating_under_each_width(tmp_path: P
 
     demos = [pq.read_table(runs / f"bc_default_all_w{w}_s0" / "demos.parquet") for w in (0, 1)]
     assert all(d.num_rows == 2000 for d in demos)  # four 500-step episodes of the cart-pole
+    assert [int(r["env_steps"]) for r in rows] == [2000, 2000]  # the demonstrated steps
     assert demos[0].column("action:0") != demos[1].column("action:0")  # other plant, other demo
     # The expert balances (500); holding still scores 79; the clone of its demonstrations:
     assert float(rows[0]["CartpoleBalance-v0/return"]) > 200
