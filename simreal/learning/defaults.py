@@ -55,4 +55,5 @@ def run_settings(
     defaults = training_defaults(env_id)
     algo = algo or defaults["algo"]
     kwargs = copy.deepcopy(defaults["algo_kwargs"].get(algo, {}))
-    return algo, steps or defaults["steps"], n_envs or defaults["n_envs"], kwargs
+    steps = defaults["steps"] if steps is None else steps
+    return algo, steps, defaults["n_envs"] if n_envs is None else n_envs, kwargs
