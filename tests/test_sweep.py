@@ -266,3 +266,14 @@ def test_bc_learner_clones_the_expert_demonstrating_under_each_width(tmp_path: P
     assert demos[0].column("action:0") != demos[1].column("action:0")  # other plant, other demo
     # The expert balances (500); holding still scores 79; the clone of its demonstrations:
     assert float(rows[0]["CartpoleBalance-v0/return"]) > 200
+
+
+def test_without_a_terminal_progress_is_plain_lines(tmp_path: Path) -> None:
+    args = ["sweep", "--task", TASK, "--algo", "ppo", "--steps", "64", "--widths", "0",
+            "--seeds", "1", "--episodes", "1", "--envs", "2"]  # fmt: skip
+    done = run_cli(*args, "--out", str(tmp_path / "s"))
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stderr + done.stdout and "\x1b" not in done.stderr + done.stdout
+    assert "ppo_default_all_w0_s0: CartpoleBalanceReal-v0 return" in done.stdout
+    rows = read_table(tmp_path / "s" / "results.csv")
+    assert [int(r["env_steps"]) for r in rows] == [64]  # PPO's 2048-step rollout cut to fit

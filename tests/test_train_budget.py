@@ -45,6 +45,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> type[StepCounter]:
         ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 100, 100),
         # Rounded up to a multiple of the envs, which step together.
         ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 101, 102),
+        # A budget shorter than one rollout: SB3 alone takes the whole 2048 x 2 steps.
+        ("ppo", {"batch_size": 32, "n_epochs": 1, **TINY}, 40, 40),
         ("sac", {"learning_starts": 16, "batch_size": 16, **TINY}, 50, 50),
     ],
 )

@@ -184,10 +184,10 @@ def _learn(
     if config.algo == "ppo":
         size = model.n_steps * model.n_envs
         parts = [p for p in (remaining // size * size, remaining % size) if p]
-    for i, part in enumerate(parts):
-        if i:  # the rest of the budget: one shorter rollout
-            if callbacks[0].flag.raised:
-                return
+    for part in parts:
+        if callbacks[0].flag.raised:
+            return
+        if config.algo == "ppo" and part < size:  # the rest of the budget: one shorter rollout
             _shorten_rollouts(model, part // model.n_envs)
         model.learn(
             part,
@@ -241,7 +241,9 @@ def train(
         budget = budget_steps(config)
         remaining = budget - model.num_timesteps
         if remaining > 0:
-            saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, curve, flag)
+            saver = Checkpointing(
+                out / CHECKPOINT, env, config.checkpoint_every, curve, flag, model.num_timesteps
+            )
             callbacks: list = [saver]
             if progress and not sys.stderr.isatty():
                 callbacks.append(ProgressLines(budget))

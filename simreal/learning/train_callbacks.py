@@ -54,6 +54,7 @@ class Checkpointing(BaseCallback):
         every: Env steps between checkpoints.
         curve: The learning curve, ``(env steps, mean return)``, appended per rollout.
         flag: Set when the user pressed Ctrl-C.
+        start: The env steps the model starts from (those of the checkpoint it resumed).
     """
 
     def __init__(
@@ -63,16 +64,13 @@ class Checkpointing(BaseCallback):
         every: int,
         curve: list[tuple[int, float]],
         flag: SigintFlag,
+        start: int,
     ) -> None:
         super().__init__()
         self.folder, self.env, self.every = folder, env, every
         self.curve, self.flag = curve, flag
-        self.trained = -1  # env steps the model has trained on, as of the rollout's start
-        self.saved = -1
-
-    def _on_training_start(self) -> None:
-        if self.saved < 0:  # the first ``learn`` call: its start is checkpointed already
-            self.trained = self.saved = self.num_timesteps
+        self.trained = start  # env steps the model has trained on, as of the rollout's start
+        self.saved = start  # the steps of the latest checkpoint (the start is one, or nothing)
 
     def save(self) -> None:
         """Write a checkpoint of the state at the start of the current rollout."""

@@ -57,7 +57,8 @@ def run(
         backend: ``local`` (process pool) or ``ray``.
         jobs: Runs at once on the local pool.
         address: Ray cluster address (``None``: a local Ray runtime).
-        progress: Show a progress bar with ETA on stderr.
+        progress: Show a progress bar with ETA on stderr (on a terminal; plain lines
+            per finished run otherwise).
 
     Returns:
         Counts, wall time and the summary table.
@@ -86,8 +87,12 @@ def run(
             print(
                 f"{store.out}: {skipped} of {len(points)} runs already finished.", file=sys.stderr
             )
-        bar = tqdm(
-            total=len(points), initial=skipped, unit="run", disable=not progress, file=sys.stderr
+        bar = tqdm(  # a bar on a terminal; without one, only the plain per-run lines
+            total=len(points),
+            initial=skipped,
+            unit="run",
+            disable=not progress or not sys.stderr.isatty(),
+            file=sys.stderr,
         )
         finished = failed = 0
         target = config.eval_on[0] if config.eval_on else config.task
