@@ -184,3 +184,23 @@ def test_a_robust_fits_errors_come_from_the_inliers() -> None:
     np.testing.assert_allclose(robust.values, reference.values, rtol=0.02)
     ratio = robust.std_errors / reference.std_errors
     assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+
+
+def test_fit_recovers_the_cartpole_proxys_pole_encoder_offset() -> None:
+    """The cart-pole proxy (RK4 at 5 ms, 0.85x motor, 80 ms delay): its 0.06 rad pole offset."""
+    env = gym.make("simreal/CartpoleSwingupReal-v0")
+    base = env.unwrapped
+    rng = np.random.default_rng(0)
+    commands = excitation("multisine", 10.0, base.dt, base.model.actuator_ctrlrange, rng,
+                          amplitude=0.3)  # fmt: skip
+    rec = record_env(env, commands, seed=0)
+    params = [
+        FitParam("body[pole].mass", 0.05, 2.0),
+        FitParam("joint[slider].damping", 0.0, 2.0),
+        FitParam("joint[slider].frictionloss", 0.0, 1.0),
+        FitParam("latency.action", 0.0, 0.2),
+        FitParam("bias.qpos[hinge]", -0.3, 0.3),
+    ]
+    model = gym.make("simreal/CartpoleSwingup-v0").unwrapped.model
+    result = fit(model, params, [rec], progress=None)
+    assert result.as_dict()["bias.qpos[hinge]"] == pytest.approx(0.06, rel=0.1)
