@@ -182,3 +182,15 @@ def test_a_sweep_stopped_during_a_run_resumes_it(tmp_path: Path, stop: signal.Si
     assert "resuming at" in rerun.stderr and "1 of 2 runs already finished" in rerun.stderr
     rows = [json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))]
     assert [r["env_steps"] for r in rows] == [1200, 1200]
+
+
+def test_a_pickled_checkpoint_of_an_older_simreal_is_not_resumed(tmp_path: Path) -> None:
+    from tests.test_policy_store import hostile_policy_zip
+
+    config = sac_config(32)
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "config.json").write_text(json.dumps(config.__dict__))
+    hostile_policy_zip(tmp_path / "checkpoints" / "policy.zip", tmp_path / "pwned")
+    with pytest.raises(RunError, match="pickled checkpoint of an older simreal"):
+        train(config, tmp_path, progress=False)
+    assert not (tmp_path / "pwned").exists()

@@ -142,9 +142,12 @@ def _make_env(config: TrainConfig, threads: int | None = None) -> Any:  # noqa: 
 
 def _check_folder(config: TrainConfig, out: Path) -> None:
     config_path = out / CONFIG
+    if (out / CHECKPOINT / PICKLED).exists() and latest_checkpoint(out / CHECKPOINT) is None:
+        raise RunError(
+            f"{out} holds a pickled checkpoint of an older simreal, which is not resumed (loading "
+            "it would run code from the file); choose another --out or delete its checkpoints/."
+        )
     if not config_path.exists():
-        if (out / CHECKPOINT / PICKLED).exists():
-            raise RunError(f"{out} holds a run of an older simreal; choose another --out.")
         return
     try:
         previous = canonical(json.loads(config_path.read_text()))
