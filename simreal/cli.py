@@ -219,9 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "gap":
         from simreal.envs.registry import task_ids
 
+        gap = commands_parser(parser, "gap")
         ids = args.tasks or task_ids(include_real=False)
-        check_ids(parser, "--tasks", ids, task_ids(include_real=False))
-        check_output_dir(parser, "--out", args.out)
+        check_ids(gap, "--tasks", ids, task_ids(include_real=False))
+        check_output_dir(gap, "--out", args.out)
         from simreal.gap_report import run_gap_report
 
         run_gap_report(ids, args.episodes, args.seed, args.out)

@@ -78,8 +78,8 @@ def check_env_id(parser: argparse.ArgumentParser, flag: str, env_id: str) -> str
             importlib.import_module(module)
         except ImportError as error:
             parser.error(
-                f"{flag}: cannot import {module!r} ({error}); put the package that registers "
-                f"{name} on the Python path."
+                f"{flag}: cannot import {module!r} ({error}); install the package that registers "
+                f"{name}, or run from its folder with PYTHONPATH=."
             )
         except Exception as error:  # noqa: BLE001 - the user's module failed on import
             parser.error(f"{flag}: importing {module!r} failed ({type(error).__name__}: {error}).")

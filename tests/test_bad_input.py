@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import pytest
 
 from simreal.asset_paths import SEARCHED_DIRS, asset_path
-from tests.conftest import NOMINAL_IDS
+from tests.conftest import NOMINAL_IDS, run_cli
 
 
 def test_unknown_task_gives_gymnasiums_error() -> None:
@@ -51,3 +53,34 @@ def test_shipped_assets_are_found() -> None:
         "textures/table_wood.png",
     ):
         assert asset_path(name).is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["train", "--task", "simreal/Reach-v0", "--steps", "0"], "--steps"),
+        (["train", "--task", "simreal/Reach-v0", "--envs", "0"], "--envs"),
+        (["train", "--task", "simreal/Reach-v0", "--seed", "-1"], "--seed"),
+        (["train", "--task", "simreal/Reach-v0", "--checkpoint-every", "0"], "--checkpoint-every"),
+        (["eval", "--policy", "expert", "--on", "simreal/Reach-v0", "--seed", "-5"], "--seed"),
+        (["collect", "--task", "simreal/Reach-v0", "--seed", "-1"], "--seed"),
+        (["bc", "--task", "simreal/Reach-v0", "--data", "d.npz", "--epochs", "0"], "--epochs"),
+        (["bc", "--task", "simreal/Reach-v0", "--data", "d.npz", "--bins", "1"], "--bins"),
+        (["record", "--task", "simreal/Reach-v0", "--seed", "-1"], "--seed"),
+        (["record", "--task", "simreal/Reach-v0", "--duration", "nan"], "--duration"),
+        (["record", "--task", "simreal/Reach-v0", "--dt", "inf"], "--dt"),
+        (["record", "--task", "simreal/Reach-v0", "--noise", "inf"], "--noise"),
+        (["gap", "--tasks", "InvertedPendulum-v5"], "simreal gap: error: --tasks"),
+    ],
+)
+def test_bad_numbers_are_one_sentence_before_any_work(
+    args: list[str], flag: str, tmp_path: Path
+) -> None:
+    out = tmp_path / (
+        "log.csv" if args[0] == "record" else "out.npz" if args[0] == "collect" else "out"
+    )
+    result = run_cli(*args, "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert flag in result.stderr.strip().splitlines()[-1]
+    assert not out.exists()

@@ -14,6 +14,7 @@ from simreal.cli_checks import (
     check_dataset_task,
     check_output_dir,
     check_output_file,
+    int_at_least,
     require_task,
 )
 
@@ -54,21 +55,23 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     _dr_argument(train)
     train.add_argument(
         "--steps",
-        type=int,
+        type=int_at_least(1),
         default=None,
         help="env steps trained exactly, rounded up to a multiple of --envs (default: the "
         "task's train.yaml, else 50000)",
     )
-    train.add_argument("--seed", type=int, default=0, help="seed of the run (default: %(default)s)")
+    train.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="seed of the run (default: %(default)s)"
+    )
     train.add_argument(
         "--envs",
-        type=int,
+        type=int_at_least(1),
         default=None,
         help="parallel simulations (default: the task's train.yaml, else 8)",
     )
     train.add_argument(
         "--checkpoint-every",
-        type=int,
+        type=int_at_least(1),
         default=10_000,
         help="env steps between checkpoints (default: %(default)s)",
     )
@@ -84,10 +87,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     evaluate.add_argument("--on", required=True, action="append", help="env id (repeatable)")
     evaluate.add_argument(
-        "--episodes", type=int, default=20, help="episodes per env (default: %(default)s)"
+        "--episodes",
+        type=int_at_least(1),
+        default=20,
+        help="episodes per env (default: %(default)s)",
     )
     evaluate.add_argument(
-        "--seed", type=int, default=10_000, help="seed of the first episode (default: %(default)s)"
+        "--seed",
+        type=int_at_least(0),
+        default=10_000,
+        help="seed of the first episode (default: %(default)s)",
     )
     evaluate.add_argument(
         "--json", type=Path, default=None, help="also write the results as JSON (default: no)"
@@ -115,20 +124,31 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         help="policy head: a Gaussian MLP, action tokens or flow matching (default: %(default)s)",
     )
     bc.add_argument(
-        "--epochs", type=int, default=100, help="passes over the dataset (default: %(default)s)"
+        "--epochs",
+        type=int_at_least(1),
+        default=100,
+        help="passes over the dataset (default: %(default)s)",
     )
-    bc.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)s)")
+    bc.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="training seed (default: %(default)s)"
+    )
     bc.add_argument(
         "--bins",
-        type=int,
+        type=int_at_least(2),
         default=256,
         help="bins per action dimension, tokens head (default: %(default)s)",
     )
     bc.add_argument(
-        "--horizon", type=int, default=8, help="action-chunk length H, flow head (default: 8)"
+        "--horizon",
+        type=int_at_least(1),
+        default=8,
+        help="action-chunk length H, flow head (default: 8)",
     )
     bc.add_argument(
-        "--flow-steps", type=int, default=10, help="Euler steps K, flow head (default: 10)"
+        "--flow-steps",
+        type=int_at_least(1),
+        default=10,
+        help="Euler steps K, flow head (default: 10)",
     )
     bc.add_argument("--out", type=Path, required=True, help="run folder")
 
@@ -227,10 +247,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         help="'expert' (a simreal task's controller) or a run folder (default: %(default)s)",
     )
     collect.add_argument(
-        "--episodes", type=int, default=20, help="episodes to record (default: %(default)s)"
+        "--episodes",
+        type=int_at_least(1),
+        default=20,
+        help="episodes to record (default: %(default)s)",
     )
     collect.add_argument(
-        "--seed", type=int, default=0, help="episode i is reset with seed + i (default: 0)"
+        "--seed",
+        type=int_at_least(0),
+        default=0,
+        help="episode i is reset with seed + i (default: 0)",
     )
     _dr_argument(collect)
     collect.add_argument("--out", type=Path, required=True, help="dataset file")

@@ -41,7 +41,6 @@ from simreal.learning.policy_store import (
     load_model,
     save_model,
 )
-from simreal.learning.train_callbacks import Checkpointing, ProgressLines, SigintFlag
 
 __all__ = [
     "ALGORITHMS",
@@ -220,11 +219,14 @@ def train(
         RunError: If ``out`` holds a different run.
         TrainingInterrupted: On Ctrl-C, after writing a checkpoint.
     """
+    from simreal.learning.train_callbacks import Checkpointing, ProgressLines, SigintFlag
+
     out = Path(out)
     _check_folder(config, out)
     with SigintFlag() as flag:
         out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out / CONFIG, asdict(config))
+        budget = budget_steps(config)
+        write_json_atomic(out / CONFIG, {**asdict(config), "steps": budget})  # what it trains
         env = _make_env(config, threads)
         # SB3 edits the kwargs it is given (SAC adds use_sde to policy_kwargs): give it a copy.
         model = algorithm_class(config.algo)(
@@ -241,7 +243,6 @@ def train(
             curve = restore_checkpoint(latest, model, env)
             env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
             print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
-        budget = budget_steps(config)
         remaining = budget - model.num_timesteps
         if remaining > 0:
             saver = Checkpointing(

@@ -7,7 +7,10 @@ code 2, one sentence, no traceback) before anything is written.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+from simreal.cli_checks import int_at_least
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -60,7 +63,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "sensors, and this adds on top (default: 0)",
     )
     record.add_argument(
-        "--seed", type=int, default=0, help="seed of the excitation and noise (default: 0)"
+        "--seed",
+        type=int_at_least(0),
+        default=0,
+        help="seed of the excitation and noise (default: 0)",
     )
     record.add_argument("--out", type=Path, required=True, help="log file to write")
 
@@ -166,10 +172,10 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     from simreal.cli_checks import check_output_file
 
     check_output_file(parser, "--out", args.out)
-    if args.duration <= 0 or (args.dt is not None and args.dt <= 0):
-        parser.error("--duration and --dt must be > 0.")
-    if args.noise < 0 or args.latency < 0:
-        parser.error("--noise and --latency must be >= 0.")
+    if not 0 < args.duration < math.inf or (args.dt is not None and not 0 < args.dt < math.inf):
+        parser.error("--duration and --dt must be finite numbers > 0.")
+    if not 0 <= args.noise < math.inf or not 0 <= args.latency < math.inf:
+        parser.error("--noise and --latency must be finite numbers >= 0.")
     hidden = {}
     for item in args.hidden:
         key, sep, value = item.partition("=")
