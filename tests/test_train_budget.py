@@ -60,6 +60,7 @@ def test_a_run_takes_exactly_its_budget_of_env_steps(
     assert trained_steps(run) == expected
     checkpoint = json.loads(next((run / "checkpoints").glob("step-*/state.json")).read_text())
     assert checkpoint["steps"] == expected
+    assert json.loads((run / "config.json").read_text())["steps"] == expected
 
 
 def test_cli_train_uses_the_tasks_train_yaml_and_prints_the_true_count(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 A run folder holds everything needed to evaluate or resume it::
 
-    runs/x/config.json          task, algorithm, spec, width, seed, steps, envs
+    runs/x/config.json          task, algorithm, spec, width, seed, steps (as trained), envs
     runs/x/policy.json          the final policy: description (algorithm, spaces, kwargs, steps)
     runs/x/policy.pt            ... and its tensors (``torch.load(weights_only=True)``)
     runs/x/obs_norm.npz         observation normalisation (mean, var, count, clip)
