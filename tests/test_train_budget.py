@@ -79,5 +79,5 @@ def test_cli_train_uses_the_tasks_train_yaml_and_prints_the_true_count(tmp_path:
     assert "train.yaml" in helped.stdout
     # An explicit 0 is bad input, not "use the default".
     zero = run_cli("train", "--task", TASK, "--steps", "0", "--out", "z", cwd=tmp_path)
-    assert zero.returncode == 2 and "steps must be an integer >= 1" in zero.stderr
+    assert zero.returncode == 2 and "--steps: expected an integer >= 1" in zero.stderr
     assert not (tmp_path / "z").exists()
