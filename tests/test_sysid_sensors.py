@@ -204,3 +204,21 @@ def test_fit_recovers_the_cartpole_proxys_pole_encoder_offset() -> None:
     model = gym.make("simreal/CartpoleSwingup-v0").unwrapped.model
     result = fit(model, params, [rec], progress=None)
     assert result.as_dict()["bias.qpos[hinge]"] == pytest.approx(0.06, rel=0.1)
+
+
+def test_an_encoder_gain_and_offset_are_fitted_with_the_physics(tmp_path: Path) -> None:
+    """A log seen through measured = 1.05 q - 0.1 (velocities x 1.05): both recovered."""
+    rec = _recording(seconds=10.0)
+    rec.qpos["hinge"] = 1.05 * rec.qpos["hinge"] - 0.1
+    rec.qvel["hinge"] = 1.05 * rec.qvel["hinge"]
+    params = [*PARAMS, FitParam("gain.qpos[hinge]", 0.8, 1.2),
+              FitParam("bias.qpos[hinge]", -0.3, 0.3)]  # fmt: skip
+    result = fit(_pendulum(), params, [rec], progress=None)
+    fitted = result.as_dict()
+    assert fitted["gain.qpos[hinge]"] == pytest.approx(1.05, rel=1e-3)
+    assert fitted["bias.qpos[hinge]"] == pytest.approx(-0.1, rel=1e-2)
+    assert fitted["body[pole].mass"] == pytest.approx(1.3, rel=1e-2)
+    env = simreal.make(NOMINAL, dr=write_fit(result, tmp_path / "fit.yaml"), width=0.0)
+    obs, _ = env.reset(seed=0)
+    obs, *_ = env.step(np.ones(1, np.float32))
+    assert obs[2] == pytest.approx(fitted["gain.qpos[hinge]"] * env.unwrapped.data.qvel[0])
