@@ -7,17 +7,14 @@ Every task is a Gymnasium ``MujocoEnv`` that
 * reads every model quantity by name (``model.joint("hinge")``), never by index;
 * returns its reward terms, its privileged state vector and ``is_success`` in ``info``;
 * offers state observations or image observations from a named camera;
-* reports its 1-DoF joints through one sensor channel, :meth:`MujocoTaskEnv.measure_joints`
-  (the encoders: calibration offset, gain, white noise, delay), from which the state
+* reports its 1-DoF joints through one sensor channel (:mod:`simreal.envs.joint_sensors`:
+  the encoders' calibration offset, gain, white noise and delay), from which the state
   observation is computed, so that a policy and a log recorded on the env see the same sensor.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import mujoco
@@ -27,22 +24,9 @@ from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
 from numpy.typing import NDArray
 
 from simreal.asset_paths import asset_path
+from simreal.envs.joint_sensors import JointSensors
 
 OBS_TYPES = ("state", "pixels")
-_ONE_DOF = (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
-
-
-@dataclass(frozen=True)
-class JointReading:
-    """What the joint encoders report at one instant.
-
-    Attributes:
-        qpos: ``{joint name: measured position}`` of every 1-DoF joint (rad or m).
-        qvel: ``{joint name: measured velocity}`` (rad/s or m/s).
-    """
-
-    qpos: dict[str, float]
-    qvel: dict[str, float]
 
 
 def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
@@ -63,7 +47,7 @@ def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
     return int(value)
 
 
-class MujocoTaskEnv(MujocoEnv, ABC):
+class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     """Base class: model loading, observation types, info conventions.
 
     Subclasses set ``xml_file``, ``camera_name`` and implement :meth:`state_obs`,
@@ -84,12 +68,6 @@ class MujocoTaskEnv(MujocoEnv, ABC):
     xml_file: ClassVar[str] = ""
     camera_name: ClassVar[str] = ""
     state_dim: ClassVar[int] = 0
-    # The robot's encoders (nominal tasks: exact). A "real" proxy sets its calibration
-    # offsets {joint: offset added to the position}, white noise {joint: (position std,
-    # velocity std)} and a delay in control steps.
-    encoder_offsets: ClassVar[Mapping[str, float]] = {}
-    encoder_noise: ClassVar[Mapping[str, tuple[float, float]]] = {}
-    sensor_delay_steps: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -133,22 +111,7 @@ class MujocoTaskEnv(MujocoEnv, ABC):
         )
         self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
         self.state_space = state_space
-        # A simulated sensor model on top of the encoders, set by domain randomization
-        # (simreal.wrappers.joint_sensors): {joint: offset}, {joint: gain}.
-        self.sensor_bias: dict[str, float] = {}
-        self.sensor_gain: dict[str, float] = {}
-        self.sensor_joints = [
-            name
-            for name in (self.model.joint(j).name for j in range(self.model.njnt))
-            if name and int(self.model.jnt_type[self.model.joint(name).id]) in _ONE_DOF
-        ]
-        self._qpos_adr = np.array([self.model.joint(n).qposadr[0] for n in self.sensor_joints])
-        self._dof_adr = np.array([self.model.joint(n).dofadr[0] for n in self.sensor_joints])
-        self._sensor_history: deque[tuple[NDArray, NDArray]] = deque(
-            maxlen=self.sensor_delay_steps + 1
-        )
-        self._reading: JointReading | None = None
-        self._measured_data = mujoco.MjData(self.model)
+        self.init_sensors()
 
     # -- model construction -------------------------------------------------
     def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
@@ -219,83 +182,9 @@ class MujocoTaskEnv(MujocoEnv, ABC):
         """
         return state
 
-    # -- the sensor channel ---------------------------------------------------
-    def exact_sensors(self) -> bool:
-        """Whether the encoders report the simulator's joint state exactly."""
-        return not (
-            self.sensor_delay_steps
-            or self.encoder_offsets
-            or self.encoder_noise
-            or self.sensor_bias
-            or self.sensor_gain
-        )
-
-    def measure_joints(self) -> JointReading:
-        """Take one reading of the joint encoders (called once per observation).
-
-        The reading is, per 1-DoF joint, ``gain * q + offset`` and ``gain * qdot``
-        of the joint state ``sensor_delay_steps`` control steps ago, plus white
-        noise: the proxy's calibration offsets and noise, and the simulated
-        sensor model that domain randomization sets (``bias.qpos[<joint>]``,
-        ``gain.qpos[<joint>]``). Each call advances the delay line by one sample.
-
-        Returns:
-            The reading.
-        """
-        truth = (self.data.qpos[self._qpos_adr].copy(), self.data.qvel[self._dof_adr].copy())
-        self._sensor_history.append(truth)
-        q, v = (a.copy() for a in self._sensor_history[0])
-        for i, name in enumerate(self.sensor_joints):
-            gain = self.sensor_gain.get(name, 1.0)
-            offset = self.encoder_offsets.get(name, 0.0) + self.sensor_bias.get(name, 0.0)
-            q[i], v[i] = gain * q[i] + offset, gain * v[i]
-            std = self.encoder_noise.get(name)
-            if std is not None:
-                q[i] += self.np_random.normal(0.0, std[0])
-                v[i] += self.np_random.normal(0.0, std[1])
-        names = self.sensor_joints
-        return JointReading(dict(zip(names, q.tolist(), strict=True)),
-                            dict(zip(names, v.tolist(), strict=True)))  # fmt: skip
-
-    @property
-    def joint_reading(self) -> JointReading:
-        """The encoder reading behind the latest observation (what a log records)."""
-        if self._reading is None:
-            q, v = self.data.qpos[self._qpos_adr], self.data.qvel[self._dof_adr]
-            names = self.sensor_joints
-            return JointReading(dict(zip(names, q.tolist(), strict=True)),
-                                dict(zip(names, v.tolist(), strict=True)))  # fmt: skip
-        return self._reading
-
-    def state_from_reading(self, reading: JointReading) -> NDArray[np.float64]:
-        """The task's state observation with its joints where the encoders say they are.
-
-        :meth:`state_obs` is evaluated on a copy of the simulation whose 1-DoF
-        joints hold the reading (kinematics recomputed), so every derived entry (a
-        fingertip's position, an angle's cosine) follows the measured joints, as on
-        a robot whose software computes them from its encoders.
-        """
-        measured = self._measured_data
-        mujoco.mj_copyData(measured, self.model, self.data)
-        measured.qpos[self._qpos_adr] = [reading.qpos[n] for n in self.sensor_joints]
-        measured.qvel[self._dof_adr] = [reading.qvel[n] for n in self.sensor_joints]
-        mujoco.mj_kinematics(self.model, measured)
-        mujoco.mj_comPos(self.model, measured)
-        mujoco.mj_comVel(self.model, measured)
-        simulated, self.data = self.data, measured
-        try:
-            return self.state_obs()
-        finally:
-            self.data = simulated
-
     # -- Gymnasium API ------------------------------------------------------
     def _observe(self) -> tuple[NDArray, NDArray[np.float64]]:
-        if self.exact_sensors():
-            self._reading = None
-            state = self.measure_state(self.state_obs())
-        else:
-            self._reading = self.measure_joints()
-            state = self.measure_state(self.state_from_reading(self._reading))
+        state = self.measure_state(self.observe_state())
         if self.obs_type == "pixels":
             return self.render_camera(self.image_size, self.image_size), state
         return state, state
@@ -341,11 +230,7 @@ class MujocoTaskEnv(MujocoEnv, ABC):
         self.begin_episode()
         self.sample_initial_state()
         mujoco.mj_forward(self.model, self.data)
-        self._sensor_history.clear()
-        for _ in range(self.sensor_delay_steps):  # a delayed sensor starts on the initial state
-            self._sensor_history.append(
-                (self.data.qpos[self._qpos_adr].copy(), self.data.qvel[self._dof_adr].copy())
-            )
+        self.restart_sensors()
         obs, self._last_reset_state = self._observe()
         return obs
 
