@@ -8,13 +8,14 @@ and the distributed one is Ray's task API.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any
 
@@ -63,14 +64,23 @@ def local_runs(points: list[RunPoint], runs_dir: str, jobs: int) -> Iterator[Out
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
+    queue = iter(points)
     try:
-        futures = {pool.submit(execute, point, runs_dir): point for point in points}
-        for future in as_completed(futures):
-            error = future.exception()
-            if isinstance(error, KeyboardInterrupt):  # a worker's run stopped by Ctrl-C
-                raise KeyboardInterrupt
-            yield futures[future], (None if error else future.result()), error
-    finally:  # on Ctrl-C: start no further run, let the running ones checkpoint
+        # One run per worker at a time, the next submitted as one finishes: on Ctrl-C no
+        # run is waiting in the pool's queue, and the running ones checkpoint and stop.
+        running = {pool.submit(execute, p, runs_dir): p for p in itertools.islice(queue, jobs)}
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                point = running.pop(future)
+                error = future.exception()
+                if isinstance(error, KeyboardInterrupt):  # a worker's run stopped by Ctrl-C
+                    raise KeyboardInterrupt
+                yield point, (None if error else future.result()), error
+                following = next(queue, None)
+                if following is not None:
+                    running[pool.submit(execute, following, runs_dir)] = following
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
