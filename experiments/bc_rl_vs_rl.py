@@ -110,7 +110,8 @@ for name, runs in curves.items():
     reach = [steps_to(c, target) for c in stacked]
     summary[name] = {"curves": stacked.tolist(), "steps_to_90": reach}
     print(
-        f"| {name} | {', '.join(f'{r:,.0f}' for r in reach)} | {np.nanmean(stacked[:, -1]):.1f} |"
+        f"| {name} | {', '.join(f'{r:,.0f}' if np.isfinite(r) else 'not reached' for r in reach)} "
+        f"| {np.nanmean(stacked[:, -1]):.1f} |"
     )
 write_json_atomic(args.out.with_suffix(".json"), summary)
 
