@@ -195,14 +195,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tasks":
         return _run_tasks()
     if args.command in ("train", "eval", "collect", "bc", "finetune"):
-        from simreal.learning import commands as learning
+        from simreal.learning.commands import run_eval, run_train
+        from simreal.learning.dataset_commands import run_bc, run_collect
+        from simreal.learning.finetune_commands import run_finetune
 
         runner = {
-            "train": learning.run_train,
-            "eval": learning.run_eval,
-            "collect": learning.run_collect,
-            "bc": learning.run_bc,
-            "finetune": learning.run_finetune,
+            "train": run_train,
+            "eval": run_eval,
+            "collect": run_collect,
+            "bc": run_bc,
+            "finetune": run_finetune,
         }[args.command]
         return runner(args, commands_parser(parser, args.command))
     if args.command in ("record", "sysid"):
