@@ -122,3 +122,23 @@ def test_a_truncated_bc_head_is_one_sentence_on_the_cli(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "model.pt: cannot load the weights" in done.stderr
     assert "truncated or not simreal's: rerun the simreal bc command" in done.stderr
+
+
+def test_collect_refuses_a_pickled_run_and_names_the_flag_it_has(tmp_path: Path) -> None:
+    from simreal.learning.train import TrainConfig
+    from tests.conftest import run_cli
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(TrainConfig(TASK, "ppo", 64).__dict__))
+    np.savez(run / "obs_norm.npz", mean=np.zeros(3), var=np.ones(3), count=np.array(1.0),
+             clip_obs=np.array(10.0), epsilon=np.array(1e-8))  # fmt: skip
+    marker = tmp_path / "pwned"
+    hostile_policy_zip(run / "policy.zip", marker)
+    out = tmp_path / "demos.parquet"
+    done = run_cli("collect", "--task", TASK, "--policy", str(run), "--episodes", "1",
+                   "--out", str(out))  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "--trust-pickle" in done.stderr
+    assert not marker.exists() and not out.exists()
+    assert "--trust-pickle" in run_cli("collect", "--help").stdout

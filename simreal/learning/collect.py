@@ -40,6 +40,7 @@ def collect(
     dr: Any = None,  # noqa: ANN401
     width: float | None = None,
     seed: int = 0,
+    trust_pickle: bool = False,
 ) -> Path:
     """Roll out ``policy`` for ``episodes`` seeded episodes and write the dataset atomically.
 
@@ -51,6 +52,8 @@ def collect(
         dr: Optional DR spec to collect under (``"default"``, a path, a dict).
         width: Global width.
         seed: Episode ``i`` is reset with ``seed + i``.
+        trust_pickle: Also load a run of an older simreal whose policy is a pickled SB3
+            ``policy.zip`` (loading it runs code stored in the file).
 
     Returns:
         The dataset path.
@@ -75,7 +78,7 @@ def collect(
     else:
         from simreal.learning.evaluate import RunPolicy
 
-        actor = RunPolicy(policy)
+        actor = RunPolicy(policy, trust_pickle=trust_pickle)
     dt = float(env.unwrapped.dt)
     rows: dict[str, list] = {
         k: []
