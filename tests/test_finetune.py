@@ -226,11 +226,17 @@ def test_steps_budget_trains_exactly_that_many_env_steps(
     from simreal.learning.finetune import FinetuneConfig, finetune
 
     run = finetune(
-        FinetuneConfig(TASK, 300, n_envs=8, critic_warmup=0, algo_kwargs=SMALL), bc_run, tmp_path
+        FinetuneConfig(TASK, 300, n_envs=4, critic_warmup=0, algo_kwargs=SMALL), bc_run, tmp_path
     )
-    assert [env.steps for env in counted] == [300]  # not rounded up to whole 8 x 16 rollouts
-    ran = json.loads((run / "finetune.json").read_text())["ran"]
+    assert [env.steps for env in counted] == [300]  # not rounded up to whole 4 x 16 rollouts
+    document = json.loads((run / "finetune.json").read_text())
+    ran = document["ran"]
     assert ran["env_steps"] == 300 and json.loads((run / "config.json").read_text())["steps"] == 300
+    # PPO keeps its rollout length and envs; only the last rollout is shorter (75 = 4 x 16 + 11).
+    layout = document["layout"]
+    assert (layout["n_envs"], layout["n_steps"], layout["rollouts"], layout["last_steps"]) == (
+        4, 16, 4, 11)  # fmt: skip
+    assert ran["ppo_updates"] == 5
     assert (run / "curve.csv").read_text().startswith("env_steps,mean_return\n")
 
 
@@ -283,10 +289,45 @@ def test_a_short_finetune_trains_the_policy_and_an_unchanged_one_warns(
     assert not torch.equal(tuned.action_net.weight, source.action_net.weight)
     assert json.loads((run / "finetune.json").read_text())["ran"]["actor_updates"] == 1
     assert np.isfinite(evaluate(run, TASK, episodes=1).mean_return)
-    frozen = FinetuneConfig(TASK, 64, n_envs=2, critic_warmup=0, bc_weight=0.0, min_std=0.0,
-                            init_std=None, algo_kwargs={**SMALL, "learning_rate": 0.0})  # fmt: skip
-    with pytest.warns(FinetuneWarning, match="policy did not change"):
+    # With the default log-std reset, an update that leaves the weights alone still warns.
+    frozen = FinetuneConfig(TASK, 64, n_envs=2, critic_warmup=0, bc_weight=0.0,
+                            algo_kwargs={**SMALL, "learning_rate": 0.0})  # fmt: skip
+    with pytest.warns(FinetuneWarning, match="policy did not change.*left the actor's weights"):
         finetune(frozen, bc_run, tmp_path / "frozen")
+
+
+def test_rollout_plans_keep_ppos_length_and_end_at_the_budget() -> None:
+    from simreal.learning.budget import plan_rollouts
+
+    for steps, envs in ((50_000, 8), (10_007, 1), (60_022, 2), (40, 8)):
+        layout = plan_rollouts(steps, envs, 2048)
+        assert layout.steps == steps and layout.n_envs == envs and layout.n_steps == 2048
+        assert sum(layout.parts()) == steps
+    assert plan_rollouts(50_000, 8, 2048).last_steps == 50_000 // 8 - 3 * 2048
+    with pytest.raises(ValueError, match="not a multiple of the 8 parallel envs.*49,992 or 50,000"):
+        plan_rollouts(49_999, 8, 2048)
+
+
+def test_a_run_that_cannot_be_fine_tuned_is_refused_before_any_episode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simreal.learning.evaluate as evaluation
+    from simreal.cli import main
+    from simreal.learning.bc import BCConfig, train_bc
+
+    demos = collect(TASK, "expert", episodes=1, out=tmp_path / "demos.parquet")
+    tokens = train_bc(BCConfig(TASK, "tokens", epochs=1, bins=8, hidden=(8,)), demos,
+                      tmp_path / "tokens", progress=False)  # fmt: skip
+
+    def no_episode(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an evaluation episode ran on the target")
+
+    monkeypatch.setattr(evaluation, "evaluate", no_episode)
+    with pytest.raises(SystemExit) as stop:
+        main(["finetune", "--policy", str(tokens), "--task", "simreal/ReachReal-v0",
+              "--episodes", "2", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert stop.value.code == 2
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> None:
@@ -296,6 +337,7 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
         (("--episodes", "0"), "--episodes must be >= 1"),
         (("--steps", "1"), "--steps must be >= 2"),
         (("--eval-episodes", "-1"), "--eval-episodes"),
+        (("--steps", "301"), "--steps: steps 301 is not a multiple of the 8 parallel envs"),
     ):
         done = run_cli("finetune", "--policy", str(bc_run), "--task", TASK, *args,
                        "--out", str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip

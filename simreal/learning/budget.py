@@ -2,8 +2,10 @@
 
 PPO collects rollouts of ``n_steps`` steps on each of ``n_envs`` envs and stops
 at the first whole rollout at or past its budget, so a budget that is not a
-multiple of ``n_steps * n_envs`` is rounded up. :func:`fit_rollout` picks the
-envs and rollout length so that whole rollouts fill the budget exactly.
+multiple of ``n_steps * n_envs`` would be rounded up. :func:`plan_rollouts` cuts
+a budget into whole rollouts and one shorter last rollout
+(:func:`shorten_rollouts`), so that training ends exactly at the budget; a budget
+must be a multiple of the envs, which all step at once (:func:`check_step_budget`).
 :class:`EpisodeBudget` stops training before an episode beyond the budget takes
 its first step (for tasks that may end episodes early), and
 :class:`LearningCurve` records the mean training return after every rollout.
@@ -12,6 +14,7 @@ its first step (for tasks that may end episodes early), and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -23,23 +26,35 @@ class Rollout:
 
     Attributes:
         n_envs: Parallel envs.
-        n_steps: Steps per env per rollout.
-        rollouts: Number of rollouts (= PPO updates).
+        n_steps: Steps per env of a whole rollout (PPO's ``n_steps``).
+        rollouts: Number of whole rollouts.
+        last_steps: Steps per env of one shorter last rollout (0: none).
     """
 
     n_envs: int
     n_steps: int
     rollouts: int
+    last_steps: int = 0
 
     @property
     def size(self) -> int:
-        """Env steps per rollout."""
+        """Env steps per whole rollout."""
         return self.n_envs * self.n_steps
+
+    @property
+    def updates(self) -> int:
+        """PPO updates: one per rollout, the shorter last one included."""
+        return self.rollouts + (1 if self.last_steps else 0)
 
     @property
     def steps(self) -> int:
         """Env steps in all."""
-        return self.size * self.rollouts
+        return self.n_envs * (self.n_steps * self.rollouts + self.last_steps)
+
+    def parts(self) -> list[int]:
+        """The ``learn`` budgets: the whole rollouts, then the shorter last one."""
+        whole = self.size * self.rollouts
+        return [p for p in (whole, self.n_envs * self.last_steps) if p]
 
 
 def _divisors(n: int) -> list[int]:
@@ -52,34 +67,57 @@ def largest_divisor(n: int, at_most: int) -> int:
     return max(d for d in _divisors(n) if d <= max(at_most, 1))
 
 
-def fit_rollout(steps: int, n_envs: int, n_steps: int, episode_steps: int = 1) -> Rollout:
-    """Cut ``steps`` env steps into whole rollouts of at most ``n_envs`` envs.
-
-    The envs are the most that divide the budget in whole episodes (at most
-    ``n_envs``); the rollout length is the longest that divides each env's share and
-    is at most ``n_steps`` (the share itself when it is shorter). A rollout holds at
-    least two steps (PPO normalises advantages over it).
-
-    Args:
-        steps: The budget in env steps (>= 2).
-        n_envs: The most parallel envs.
-        n_steps: The longest rollout per env (PPO's ``n_steps``).
-        episode_steps: Steps of one episode when the budget is whole episodes (each
-            env then runs whole episodes); 1 for a plain step budget.
+def check_step_budget(steps: int, n_envs: int) -> None:
+    """Refuse a budget that the envs cannot take exactly (every env steps at once).
 
     Raises:
-        ValueError: If the budget is under two steps or not whole episodes.
+        ValueError: If ``steps`` is not a positive multiple of ``n_envs``; the message
+            names the two nearest budgets that are.
     """
-    if steps < 2 or n_envs < 1 or n_steps < 1 or episode_steps < 1:
-        raise ValueError(f"a budget needs >= 2 env steps and >= 1 env, got {steps}, {n_envs}.")
-    if steps % episode_steps:
-        raise ValueError(f"{steps} steps are not whole episodes of {episode_steps} steps.")
-    episodes = steps // episode_steps
-    envs = max(d for d in _divisors(episodes) if d <= n_envs)
-    share = steps // envs
-    fitting = [d for d in _divisors(share) if d <= n_steps and d * envs >= 2]
-    length = max(fitting) if fitting else share
-    return Rollout(envs, length, share // length)
+    if steps < n_envs or steps % n_envs:
+        low, high = steps // n_envs * n_envs, -(-steps // n_envs) * n_envs
+        nearest = f"{low:,} or {high:,}" if low else f"{high:,}"
+        raise ValueError(
+            f"steps {steps:,} is not a multiple of the {n_envs} parallel envs (every env "
+            f"steps at once); use {nearest}, or another number of envs."
+        )
+
+
+def plan_rollouts(steps: int, n_envs: int, n_steps: int) -> Rollout:
+    """Cut ``steps`` env steps on ``n_envs`` envs into whole rollouts and a shorter last one.
+
+    Args:
+        steps: The budget in env steps, a multiple of ``n_envs``.
+        n_envs: Parallel envs.
+        n_steps: Steps per env of a whole rollout (PPO's ``n_steps``).
+
+    Raises:
+        ValueError: If the budget is not a multiple of the envs.
+    """
+    check_step_budget(steps, n_envs)
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}.")
+    per_env = steps // n_envs
+    return Rollout(n_envs, n_steps, per_env // n_steps, per_env % n_steps)
+
+
+def shorten_rollouts(model: Any, n_steps: int) -> None:  # noqa: ANN401
+    """Let PPO's next rollouts be ``n_steps`` per env (the last one of a budget).
+
+    SB3 fixes the rollout length at construction and always collects whole rollouts;
+    a new buffer of the shorter length is how the last rollout ends at the budget.
+    """
+    model.n_steps = n_steps
+    model.rollout_buffer = model.rollout_buffer_class(
+        n_steps,
+        model.observation_space,
+        model.action_space,
+        device=model.device,
+        gamma=model.gamma,
+        gae_lambda=model.gae_lambda,
+        n_envs=model.n_envs,
+        **model.rollout_buffer_kwargs,
+    )
 
 
 class EpisodeBudget(BaseCallback):
@@ -105,9 +143,14 @@ class EpisodeBudget(BaseCallback):
         self.started = 0
         self.finished = 0
         self.cut_steps = 0
+        self.stopped = False
+        self.began = False
         self._rollout_steps = 0
 
     def _on_training_start(self) -> None:
+        if self.began:  # a later ``learn`` call of the same budget (the shorter last rollout)
+            return
+        self.began = True
         self.started = min(self.training_env.num_envs, self.episodes)
         if self.training_env.num_envs > self.episodes:
             raise ValueError(
@@ -126,6 +169,7 @@ class EpisodeBudget(BaseCallback):
         if ended and not last:  # after the last step no new episode takes a step
             if self.started + ended > self.episodes:
                 self.cut_steps = self._rollout_steps
+                self.stopped = True
                 return False
             self.started += ended
         return True

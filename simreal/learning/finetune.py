@@ -21,14 +21,16 @@ from __future__ import annotations
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.learning.budget import (
     EpisodeBudget,
     LearningCurve,
     Rollout,
-    fit_rollout,
     largest_divisor,
+    plan_rollouts,
+    shorten_rollouts,
 )
 from simreal.learning.train import (
     CHECKPOINT,
@@ -94,8 +96,15 @@ class FinetuneConfig:
 def plan(config: FinetuneConfig) -> tuple[int, int, Rollout]:
     """The budget in env steps, the warm-up in env steps and the rollout layout.
 
+    A step budget runs on ``n_envs`` envs (it must be a multiple of them); an episode
+    budget on the most envs, at most ``n_envs``, that divide it, each running whole
+    episodes. PPO's rollouts keep their length, and a shorter last one ends training
+    at the budget. A warm-up that would freeze the actor in every update is cut to
+    the first half of them.
+
     Raises:
-        ValueError: For an episode budget on a task without a time limit.
+        ValueError: For an episode budget on a task without a time limit, or a step
+            budget that is not a multiple of the envs.
     """
     n_steps = int((config.algo_kwargs or {}).get("n_steps", PPO_N_STEPS))
     if config.episodes is not None:
@@ -105,14 +114,48 @@ def plan(config: FinetuneConfig) -> tuple[int, int, Rollout]:
         if not limit:
             raise ValueError(f"{config.task} has no time limit; an episode budget needs one.")
         steps = config.episodes * limit
-        layout = fit_rollout(steps, min(config.n_envs, config.episodes), n_steps, limit)
+        layout = plan_rollouts(steps, largest_divisor(config.episodes, config.n_envs), n_steps)
     else:
         steps = config.steps
-        layout = fit_rollout(steps, config.n_envs, n_steps)
+        layout = plan_rollouts(steps, config.n_envs, n_steps)
+    ends = update_ends(layout)
     warmup = config.critic_warmup
-    if warmup // layout.size >= layout.rollouts:
-        warmup = (layout.rollouts // 2) * layout.size
+    if warmup >= ends[-1]:
+        warmup = ends[layout.updates // 2 - 1] if layout.updates >= 2 else 0
     return steps, warmup, layout
+
+
+def update_ends(layout: Rollout) -> list[int]:
+    """The env step at which each PPO update's rollout ends."""
+    ends = [layout.size * (k + 1) for k in range(layout.rollouts)]
+    return ends + ([layout.steps] if layout.last_steps else [])
+
+
+def load_source(bc_run: Path, task: str, trust_pickle: bool = False) -> Any:  # noqa: ANN401
+    """Load the policy to fine-tune, checked against the task before anything runs on it.
+
+    Raises:
+        RunError: If ``bc_run`` is not a Gaussian BC run or a PPO run, or was trained
+            for other observations than ``task`` gives.
+    """
+    from simreal.factory import make
+    from simreal.learning.bc import read_run_kind
+    from simreal.learning.policy_store import load_model
+
+    if read_run_kind(bc_run) not in ("bc_gaussian", "rl"):
+        raise RunError(
+            f"{bc_run} is not a Gaussian BC run or a PPO run; clone with --head gaussian."
+        )
+    source = load_model(bc_run, "ppo", trust_pickle=trust_pickle)
+    env = make(task)
+    shape = env.observation_space.shape
+    env.close()
+    if shape != source.observation_space.shape:
+        raise RunError(
+            f"{bc_run} was cloned for observations {source.observation_space.shape}; "
+            f"{task} has {shape}."
+        )
+    return source
 
 
 def finetune(
@@ -135,8 +178,7 @@ def finetune(
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
-    from simreal.learning.bc import read_run_kind
-    from simreal.learning.policy_store import load_model, save_model
+    from simreal.learning.policy_store import save_model
     from simreal.learning.remedies import (
         BCRegulariser,
         CriticWarmup,
@@ -146,17 +188,14 @@ def finetune(
     from simreal.vector.make_vec import make_vec
 
     bc_run, out = Path(bc_run), Path(out)
-    if read_run_kind(bc_run) not in ("bc_gaussian", "rl"):
-        raise RunError(
-            f"{bc_run} is not a Gaussian BC run or a PPO run; clone with --head gaussian."
-        )
-    source = load_model(bc_run, "ppo", trust_pickle=trust_pickle)
+    source = load_source(bc_run, config.task, trust_pickle)
     steps, warmup, layout = plan(config)
     if warmup < config.critic_warmup:
+        trained = sum(end > warmup for end in update_ends(layout))
         warnings.warn(
             f"critic warm-up shortened from {config.critic_warmup} to {warmup} env steps so "
-            f"that the policy trains in {layout.rollouts - warmup // layout.size} of the "
-            f"budget's {layout.rollouts} PPO updates.",
+            f"that the policy trains in {trained} of the budget's {layout.updates} PPO "
+            "updates.",
             FinetuneWarning,
             stacklevel=2,
         )
@@ -172,31 +211,40 @@ def finetune(
         )
     kwargs = {"policy_kwargs": source.policy_kwargs, **(config.algo_kwargs or {})}
     kwargs["n_steps"] = layout.n_steps
-    kwargs["batch_size"] = largest_divisor(layout.size, int(kwargs.get("batch_size", 64)))
+    batch = int(kwargs.get("batch_size", 64))
+    fitting = largest_divisor(layout.size, batch)  # whole minibatches where one is near
+    kwargs["batch_size"] = fitting if fitting >= max(2, batch // 2) else max(2, batch)
     model = PPO(
         "MlpPolicy", env, seed=config.seed, device="cpu", tensorboard_log=str(out / "tb"), **kwargs
     )
     model.policy.load_state_dict(source.policy.state_dict())
-    start = [p.detach().clone() for p in actor_parameters(model.policy)]
+    # The log-std is reset when training starts; whether the policy learned is
+    # read off the other actor parameters.
+    moving = [p for p in actor_parameters(model.policy) if p is not model.policy.log_std]
+    start = [p.detach().clone() for p in moving]
     half_range = (env.action_space.high - env.action_space.low) / 2
     critic = CriticWarmup(warmup)
     regulariser = BCRegulariser(model.policy, config.bc_weight, config.bc_decay, warmup=critic)
     budget = EpisodeBudget(config.episodes or steps, total_steps=layout.steps)
     curve = LearningCurve()
     callbacks = [critic, LogStdFloor(half_range, config.init_std, config.min_std)]
-    model.learn(
-        layout.steps,
-        callback=CallbackList([*callbacks, regulariser, budget, curve]),
-        tb_log_name="run",
-        progress_bar=False,
-    )
-    changed = any(
-        not torch.equal(a, b) for a, b in zip(start, actor_parameters(model.policy), strict=True)
-    )
-    if not changed:
+    callback = CallbackList([*callbacks, regulariser, budget, curve])
+    for index, part in enumerate(layout.parts()):
+        if budget.stopped:
+            break
+        if part < layout.size:  # the shorter last rollout
+            shorten_rollouts(model, part // layout.n_envs)
+        model.learn(part, callback=callback, reset_num_timesteps=index == 0,
+                    tb_log_name="run", progress_bar=False)  # fmt: skip
+    changed = any(not torch.equal(a, b) for a, b in zip(start, moving, strict=True))
+    if critic.actor_updates == 0 or not changed:
+        why = (
+            "no PPO update trained the actor"
+            if critic.actor_updates == 0
+            else (f"{critic.actor_updates} PPO update(s) left the actor's weights as they were")
+        )
         warnings.warn(
-            f"the policy did not change in {model.num_timesteps} env steps: no PPO update "
-            "trained the actor.",
+            f"the policy did not change in {model.num_timesteps} env steps: {why}.",
             FinetuneWarning,
             stacklevel=2,
         )

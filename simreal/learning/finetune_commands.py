@@ -31,8 +31,8 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         "--steps",
         type=int,
         default=None,
-        help="env steps, trained exactly (default: 50,000); the envs and PPO's rollout "
-        "length are fitted to divide it",
+        help="env steps, trained exactly: a multiple of --envs; PPO's last rollout is "
+        "shortened to end at it (default: 50,000)",
     )
     budget.add_argument(
         "--episodes",
@@ -53,7 +53,8 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         "--envs",
         type=int,
         default=8,
-        help="the most parallel envs; fewer when they do not divide the budget (default: 8)",
+        help="parallel envs: --steps must be a multiple of them; with --episodes, the most "
+        "that divide the episodes (default: 8)",
     )
     finetune.add_argument(
         "--critic-warmup",
@@ -132,7 +133,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     try:
         plan(config)
     except ValueError as error:
-        parser.error(f"--episodes: {error}")
+        parser.error(f"{'--episodes' if args.episodes is not None else '--steps'}: {error}")
     return report_finetune(
         config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
     )

@@ -33,9 +33,11 @@ def report_finetune(
         The exit code (0).
     """
     from simreal.learning.evaluate import evaluate
+    from simreal.learning.finetune import load_source
     from simreal.learning.train import RunError
 
     try:
+        load_source(policy, config.task, trust_pickle)  # before any episode on the target
         before = None
         if eval_episodes:
             before = evaluate(policy, config.task, eval_episodes, trust_pickle=trust_pickle)

@@ -62,7 +62,8 @@ class CriticWarmup(BaseCallback):
         return self.num_timesteps <= self.steps
 
     def _on_training_start(self) -> None:
-        self._set_frozen(self.steps > 0)
+        # ``learn`` may be called again for a budget's shorter last rollout.
+        self._set_frozen(self.steps > 0 and self.num_timesteps < self.steps)
 
     def _on_step(self) -> bool:
         return True
@@ -107,11 +108,13 @@ class LogStdFloor(BaseCallback):
         self.half_range = torch.as_tensor(half_range, dtype=torch.float32)
         self.init_std = init_std
         self.min_std = min_std
+        self.was_reset = False
 
     def _on_training_start(self) -> None:
         import torch
 
-        if self.init_std is not None:
+        if self.init_std is not None and not self.was_reset:  # once, not per ``learn`` call
+            self.was_reset = True
             with torch.no_grad():
                 self.model.policy.log_std.copy_(torch.log(self.init_std * self.half_range))
         self._clamp()
@@ -183,6 +186,8 @@ class BCRegulariser(BaseCallback):
     def _on_training_start(self) -> None:
         import torch
 
+        if self.optimizer is not None:  # a later ``learn`` call of the same budget
+            return
         self.optimizer = torch.optim.Adam(
             actor_parameters(self.model.policy), lr=self.learning_rate
         )
