@@ -43,8 +43,6 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> type[StepCounter]:
     [
         # 100 is not a multiple of the 64-step rollout (32 steps x 2 envs): SB3 alone takes 128.
         ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 100, 100),
-        # Rounded up to a multiple of the envs, which step together.
-        ("ppo", {"n_steps": 32, "batch_size": 32, "n_epochs": 1, **TINY}, 101, 102),
         # A budget shorter than one rollout: SB3 alone takes the whole 2048 x 2 steps.
         ("ppo", {"batch_size": 32, "n_epochs": 1, **TINY}, 40, 40),
         ("sac", {"learning_starts": 16, "batch_size": 16, **TINY}, 50, 50),
@@ -68,7 +66,7 @@ def test_cli_train_uses_the_tasks_train_yaml_and_prints_the_true_count(tmp_path:
 
     defaults = registry.task_for(TASK).default_spec_path.with_name("train.yaml")
     sac = yaml.safe_load(defaults.read_text())["algo_kwargs"]["sac"]
-    done = run_cli("train", "--task", TASK, "--algo", "sac", "--steps", "41", "--envs", "2",
+    done = run_cli("train", "--task", TASK, "--algo", "sac", "--steps", "42", "--envs", "2",
                    "--out", "r", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     config = json.loads((tmp_path / "r" / "config.json").read_text())
@@ -81,3 +79,16 @@ def test_cli_train_uses_the_tasks_train_yaml_and_prints_the_true_count(tmp_path:
     zero = run_cli("train", "--task", TASK, "--steps", "0", "--out", "z", cwd=tmp_path)
     assert zero.returncode == 2 and "--steps: expected an integer >= 1" in zero.stderr
     assert not (tmp_path / "z").exists()
+
+
+def test_a_budget_the_envs_cannot_take_is_refused(tmp_path: Path) -> None:
+    for command in (("train", "--task", TASK, "--out", "r"),
+                    ("sweep", "--task", TASK, "--widths", "0", "--out", "r")):  # fmt: skip
+        done = run_cli(*command, "--steps", "101", "--envs", "2", cwd=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert "--steps: steps 101 is not a multiple of the 2 parallel envs" in done.stderr
+        assert "use 100 or 102" in done.stderr
+        assert not (tmp_path / "r").exists()
+    with pytest.raises(ValueError, match="not a multiple"):
+        train(TrainConfig(TASK, "ppo", 101, n_envs=2), tmp_path / "direct", progress=False)
+    assert not (tmp_path / "direct").exists()

@@ -19,6 +19,18 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
+from simreal.learning.step_budget import check_step_budget
+
+__all__ = [
+    "EpisodeBudget",
+    "LearningCurve",
+    "Rollout",
+    "check_step_budget",
+    "largest_divisor",
+    "plan_rollouts",
+    "shorten_rollouts",
+]
+
 
 @dataclass(frozen=True)
 class Rollout:
@@ -65,22 +77,6 @@ def _divisors(n: int) -> list[int]:
 def largest_divisor(n: int, at_most: int) -> int:
     """The largest divisor of ``n`` that is at most ``at_most`` (1 at least)."""
     return max(d for d in _divisors(n) if d <= max(at_most, 1))
-
-
-def check_step_budget(steps: int, n_envs: int) -> None:
-    """Refuse a budget that the envs cannot take exactly (every env steps at once).
-
-    Raises:
-        ValueError: If ``steps`` is not a positive multiple of ``n_envs``; the message
-            names the two nearest budgets that are.
-    """
-    if steps < n_envs or steps % n_envs:
-        low, high = steps // n_envs * n_envs, -(-steps // n_envs) * n_envs
-        nearest = f"{low:,} or {high:,}" if low else f"{high:,}"
-        raise ValueError(
-            f"steps {steps:,} is not a multiple of the {n_envs} parallel envs (every env "
-            f"steps at once); use {nearest}, or another number of envs."
-        )
 
 
 def plan_rollouts(steps: int, n_envs: int, n_steps: int) -> Rollout:

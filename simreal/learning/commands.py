@@ -20,6 +20,7 @@ from simreal.cli_checks import (
 from simreal.learning.command_flags import add_dr_arguments, check_dr
 from simreal.learning.dataset_commands import add_bc_parser, add_collect_parser
 from simreal.learning.finetune_commands import add_finetune_parser
+from simreal.learning.step_budget import check_step_budget
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -45,8 +46,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--steps",
         type=int_at_least(1),
         default=None,
-        help="env steps trained exactly, rounded up to a multiple of --envs (default: the "
-        "task's train.yaml, else 50000)",
+        help="env steps, trained exactly: a multiple of --envs (default: the task's "
+        "train.yaml, else 50000)",
     )
     train.add_argument(
         "--seed", type=int_at_least(0), default=0, help="seed of the run (default: %(default)s)"
@@ -124,8 +125,9 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             args.checkpoint_every,
             algo_kwargs,
         )
+        check_step_budget(steps, envs)
     except ValueError as error:
-        parser.error(str(error))
+        parser.error(f"--steps: {error}" if "parallel envs" in str(error) else str(error))
     from simreal.learning.train import TrainingInterrupted, trained_steps
 
     try:

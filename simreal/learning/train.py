@@ -14,7 +14,7 @@ Nothing in a run folder is unpickled: policies are tensors plus JSON
 (:mod:`~simreal.learning.policy_store`), normalisation and replay buffers are
 arrays (:mod:`~simreal.learning.checkpoint`).
 
-Budgets are exact: a run trains on ``steps`` env steps, rounded up to a multiple
+Budgets are exact: a run trains on ``steps`` env steps, which must be a multiple
 of ``n_envs`` (every env steps at once). PPO collects whole rollouts of
 ``n_steps x n_envs`` steps and the last one is shortened to end at the budget.
 """
@@ -89,7 +89,7 @@ class TrainConfig:
     Attributes:
         task: Env id.
         algo: ``ppo`` or ``sac``.
-        steps: Total env steps (rounded up to a multiple of ``n_envs``).
+        steps: Total env steps, a multiple of ``n_envs``.
         seed: Seed of the policy and of the envs.
         n_envs: Parallel envs (the batched vector env).
         dr: The DR spec as a dict (``None`` for none).
@@ -125,8 +125,15 @@ def canonical(settings: dict) -> dict:
 
 
 def budget_steps(config: TrainConfig) -> int:
-    """The env steps a run trains on: ``steps`` rounded up to a multiple of ``n_envs``."""
-    return -(-config.steps // config.n_envs) * config.n_envs
+    """The env steps a run trains on: exactly ``steps``.
+
+    Raises:
+        ValueError: If ``steps`` is not a multiple of ``n_envs`` (every env steps at once).
+    """
+    from simreal.learning.step_budget import check_step_budget
+
+    check_step_budget(config.steps, config.n_envs)
+    return config.steps
 
 
 def _make_env(config: TrainConfig, threads: int | None = None) -> Any:  # noqa: ANN401
@@ -163,25 +170,12 @@ def _check_folder(config: TrainConfig, out: Path) -> None:
         )
 
 
-def _shorten_rollouts(model: Any, n_steps: int) -> None:  # noqa: ANN401
-    """Let PPO's next rollouts be ``n_steps`` per env (for the last one of a budget)."""
-    model.n_steps = n_steps
-    model.rollout_buffer = model.rollout_buffer_class(
-        n_steps,
-        model.observation_space,
-        model.action_space,
-        device=model.device,
-        gamma=model.gamma,
-        gae_lambda=model.gae_lambda,
-        n_envs=model.n_envs,
-        **model.rollout_buffer_kwargs,
-    )
-
-
 def _learn(
     model: Any, config: TrainConfig, remaining: int, callbacks: list, progress: bool
 ) -> None:  # noqa: ANN401
     """Train ``remaining`` env steps exactly (PPO: whole rollouts, the last one shortened)."""
+    from simreal.learning.budget import shorten_rollouts
+
     parts = [remaining]
     if config.algo == "ppo":
         size = model.n_steps * model.n_envs
@@ -190,7 +184,7 @@ def _learn(
         if callbacks[0].flag.raised:
             return
         if config.algo == "ppo" and part < size:  # the rest of the budget: one shorter rollout
-            _shorten_rollouts(model, part // model.n_envs)
+            shorten_rollouts(model, part // model.n_envs)
         model.learn(
             part,
             callback=callbacks,
@@ -222,10 +216,10 @@ def train(
     from simreal.learning.train_callbacks import Checkpointing, ProgressLines, SigintFlag
 
     out = Path(out)
+    budget = budget_steps(config)
     _check_folder(config, out)
     with SigintFlag() as flag:
         out.mkdir(parents=True, exist_ok=True)
-        budget = budget_steps(config)
         write_json_atomic(out / CONFIG, {**asdict(config), "steps": budget})  # what it trains
         env = _make_env(config, threads)
         # SB3 edits the kwargs it is given (SAC adds use_sde to policy_kwargs): give it a copy.

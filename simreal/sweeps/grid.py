@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simreal.learning.step_budget import check_step_budget
 from simreal.learning.train import ALGORITHMS
 
 TERM_MODES = ("all", "each")
@@ -86,6 +87,11 @@ class SweepConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SweepError(f"{name} must be an integer >= 1, got {value!r}.")
+        if any(algo != "bc" for algo in self.algos):  # bc's steps are demonstrations
+            try:
+                check_step_budget(self.steps, self.n_envs)
+            except ValueError as error:
+                raise SweepError(f"--steps: {error}") from None
         known = ", ".join(SWEEP_ALGORITHMS)
         for algo in self.algos:
             if algo not in SWEEP_ALGORITHMS:
