@@ -344,3 +344,29 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
         assert done.returncode == 2, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_actor_excludes_a_separate_critic_feature_extractor(bc_run: Path) -> None:
+    from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+
+    from simreal.learning.remedies import actor_parameters
+    from simreal.vector.make_vec import make_vec
+
+    class LinearFeatures(BaseFeaturesExtractor):
+        """A feature extractor with weights, one for the actor and one for the critic."""
+
+        def __init__(self, space: object) -> None:
+            super().__init__(space, features_dim=8)
+            self.linear = torch.nn.Linear(space.shape[0], 8)
+
+        def forward(self, obs: torch.Tensor) -> torch.Tensor:
+            return torch.relu(self.linear(obs))
+
+    model = PPO("MlpPolicy", make_vec(TASK, 1), n_steps=16, batch_size=16, device="cpu",
+                policy_kwargs={"share_features_extractor": False,
+                               "features_extractor_class": LinearFeatures})  # fmt: skip
+    assert any(n.startswith("vf_features_extractor.") for n, _ in model.policy.named_parameters())
+    actor = {id(p) for p in actor_parameters(model.policy)}
+    for name, parameter in model.policy.named_parameters():
+        is_critic = name.startswith(("mlp_extractor.value_net", "value_net", "vf_features"))
+        assert (id(parameter) in actor) != is_critic, name

@@ -92,3 +92,20 @@ def test_a_budget_the_envs_cannot_take_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a multiple"):
         train(TrainConfig(TASK, "ppo", 101, n_envs=2), tmp_path / "direct", progress=False)
     assert not (tmp_path / "direct").exists()
+
+
+def test_a_tasks_budget_goes_with_its_algorithm() -> None:
+    from simreal.learning.defaults import FALLBACK, run_settings
+
+    algo, steps, envs, kwargs = run_settings(TASK)  # the pendulum's train.yaml: SAC, 16,000 x 4
+    assert (algo, steps, envs) == ("sac", 16_000, 4) and kwargs["learning_starts"] == 1000
+    algo, steps, envs, kwargs = run_settings(TASK, "ppo")  # not SAC's 16,000 steps on 4 envs
+    assert (algo, steps, envs, kwargs) == ("ppo", FALLBACK["steps"], FALLBACK["n_envs"], {})
+    assert run_settings(TASK, "ppo", 640, 2)[1:3] == (640, 2)
+
+
+def test_a_sac_budget_within_learning_starts_warns(tmp_path: Path) -> None:
+    done = run_cli("train", "--task", TASK, "--algo", "sac", "--steps", "40", "--envs", "2",
+                   "--out", "r", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "learning_starts); --steps 40 trains none" in done.stderr

@@ -128,6 +128,10 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         check_step_budget(steps, envs)
     except ValueError as error:
         parser.error(f"--steps: {error}" if "parallel envs" in str(error) else str(error))
+    starts = int(algo_kwargs.get("learning_starts", 100))  # SB3's default
+    if algo == "sac" and steps <= starts:
+        print(f"warning: SAC collects {starts} steps before its first update (learning_starts); "
+              f"--steps {steps} trains none.", file=sys.stderr)  # fmt: skip
     from simreal.learning.train import TrainingInterrupted, trained_steps
 
     try:

@@ -55,5 +55,7 @@ def run_settings(
     defaults = training_defaults(env_id)
     algo = algo or defaults["algo"]
     kwargs = copy.deepcopy(defaults["algo_kwargs"].get(algo, {}))
-    steps = defaults["steps"] if steps is None else steps
-    return algo, steps, defaults["n_envs"] if n_envs is None else n_envs, kwargs
+    # A task's budget and envs are tuned for its algorithm; another one gets the general ones.
+    budget = defaults if algo == defaults["algo"] else FALLBACK
+    steps = budget["steps"] if steps is None else steps
+    return algo, steps, budget["n_envs"] if n_envs is None else n_envs, kwargs

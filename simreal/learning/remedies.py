@@ -32,10 +32,12 @@ from stable_baselines3.common.callbacks import BaseCallback
 def actor_parameters(policy: Any) -> list:  # noqa: ANN401
     """The parameters of an SB3 ``ActorCriticPolicy`` that shape the action distribution.
 
-    Everything but the value branch (``mlp_extractor.value_net`` and ``value_net``):
-    the policy branch, the action head and the log-std.
+    Everything but the critic (``mlp_extractor.value_net``, ``value_net`` and, with
+    ``share_features_extractor=False``, ``vf_features_extractor``): the policy branch,
+    its feature extractor, the action head and the log-std.
     """
-    return [p for name, p in policy.named_parameters() if "value" not in name]
+    critic = ("mlp_extractor.value_net.", "value_net.", "vf_features_extractor.")
+    return [p for name, p in policy.named_parameters() if not name.startswith(critic)]
 
 
 class CriticWarmup(BaseCallback):
