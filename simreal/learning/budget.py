@@ -124,6 +124,9 @@ class EpisodeBudget(BaseCallback):
     step would touch episode ``episodes + 1``; ``started`` counts the episodes that
     took a step, ``finished`` those that ended. SB3 trains only on whole rollouts: a
     rollout cut short is not trained on, and ``cut_steps`` says how many steps that was.
+    The vector env resets an env as its episode ends, so when training stops the envs
+    that had just finished are already reset (on hardware: back at the start pose); none
+    of them takes a step.
 
     Args:
         episodes: The most episodes that may take a step.

@@ -55,7 +55,8 @@ class FinetuneConfig:
         task: The env to fine-tune on (a real proxy for fine-tuning on the target).
         steps: PPO env steps, trained exactly (``None`` with ``episodes``).
         seed: Seed.
-        n_envs: The most parallel envs (fewer when they do not divide the budget).
+        n_envs: Parallel envs (a step budget is a multiple of them; an episode budget runs
+            on the most of them that divide it).
         dr: DR spec dict (``None`` for none).
         width: Global width.
         critic_warmup: Env steps with the actor frozen (0: off), in whole rollouts.
