@@ -10,7 +10,7 @@ import yaml
 from stable_baselines3.common.vec_env import VecEnvWrapper
 
 import simreal.vector.make_vec as make_vec_module
-from simreal.learning.train import TrainConfig, train, trained_steps
+from simreal.learning.train import RunError, TrainConfig, train, trained_steps
 from tests.conftest import run_cli
 
 TASK = "simreal/PendulumSwingup-v0"
@@ -109,3 +109,13 @@ def test_a_sac_budget_within_learning_starts_warns(tmp_path: Path) -> None:
                    "--out", "r", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "learning_starts); --steps 40 trains none" in done.stderr
+
+
+def test_a_rerun_with_fewer_steps_is_refused_and_keeps_the_run(tmp_path: Path) -> None:
+    kwargs = {"learning_starts": 16, "batch_size": 16, **TINY}
+    config = TrainConfig(TASK, "sac", 64, n_envs=2, checkpoint_every=64, algo_kwargs=kwargs)
+    run = train(config, tmp_path / "run", progress=False)
+    with pytest.raises(RunError, match="has trained 64 env steps, more than --steps 32"):
+        train(TrainConfig(**{**config.__dict__, "steps": 32}), run, progress=False)
+    assert json.loads((run / "config.json").read_text())["steps"] == 64
+    assert trained_steps(run) == 64

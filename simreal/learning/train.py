@@ -218,6 +218,14 @@ def train(
     out = Path(out)
     budget = budget_steps(config)
     _check_folder(config, out)
+    latest = latest_checkpoint(out / CHECKPOINT)
+    if latest is not None:  # a run is extended, never cut back
+        done = int(json.loads((latest / "state.json").read_text())["steps"])
+        if done > budget:
+            raise RunError(
+                f"{out} has trained {done:,} env steps, more than --steps {budget:,}; give "
+                f"--steps {done:,} or more to extend it, or another --out."
+            )
     with SigintFlag() as flag:
         out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / CONFIG, {**asdict(config), "steps": budget})  # what it trains
