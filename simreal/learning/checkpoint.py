@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from simreal.atomic_io import fsync_dir, fsync_file
 from simreal.learning.obs_norm import OBS_NORM, load_obs_norm, obs_norm_arrays
 from simreal.learning.policy_store import (
     RunError,
@@ -46,14 +47,6 @@ REPLAY = "replay.npz"
 RNG = "rng.npz"
 PREFIX = "step-"
 _NAME = re.compile(rf"^{PREFIX}(\d+)$")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _replay_arrays(buffer: Any) -> dict[str, np.ndarray]:  # noqa: ANN401
@@ -191,11 +184,11 @@ def save_checkpoint(
             }
             (tmp / STATE).write_text(json.dumps(state, indent=2) + "\n")
             for path in tmp.iterdir():
-                _fsync(path)
+                fsync_file(path)
             tmp.chmod(0o777 & ~_umask())
-            _fsync(tmp)
+            fsync_dir(tmp)
             os.rename(tmp, final)
-            _fsync(folder)
+            fsync_dir(folder)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
