@@ -14,6 +14,7 @@ its first step (for tasks that may end episodes early), and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,31 +132,54 @@ class EpisodeBudget(BaseCallback):
     Args:
         episodes: The most episodes that may take a step.
         total_steps: The step budget of ``learn`` (its last step stops nothing), or ``None``.
+        used: Episodes of this budget spent before (by an interrupted run).
+        journal: A file that gets one line, flushed to disk, per episode as it starts:
+            what a resumed run counts as spent, even after a kill (``None``: none).
     """
 
-    def __init__(self, episodes: int, total_steps: int | None = None) -> None:
+    def __init__(
+        self,
+        episodes: int,
+        total_steps: int | None = None,
+        used: int = 0,
+        journal: Path | None = None,
+    ) -> None:
         super().__init__()
         if episodes < 1:
             raise ValueError(f"an episode budget must be >= 1, got {episodes}.")
         self.episodes = episodes
         self.total_steps = total_steps
-        self.started = 0
+        self.used = used
+        self.journal = journal
+        self.started = used
         self.finished = 0
         self.cut_steps = 0
         self.stopped = False
         self.began = False
         self._rollout_steps = 0
 
+    def _start(self, count: int) -> None:
+        """``count`` more episodes take their first step."""
+        self.started += count
+        if self.journal is not None and count:
+            import os
+
+            with open(self.journal, "a") as f:
+                f.write("".join(f"episode {self.started - count + k + 1}\n" for k in range(count)))
+                f.flush()
+                os.fsync(f.fileno())
+
     def _on_training_start(self) -> None:
         if self.began:  # a later ``learn`` call of the same budget (the shorter last rollout)
             return
         self.began = True
-        self.started = min(self.training_env.num_envs, self.episodes)
-        if self.training_env.num_envs > self.episodes:
+        left = self.episodes - self.used
+        if self.training_env.num_envs > left:
             raise ValueError(
-                f"{self.training_env.num_envs} envs would start more than {self.episodes} "
-                "episodes at once; use at most as many envs as episodes."
+                f"{self.training_env.num_envs} envs would start more than the {left} "
+                f"episode(s) left of {self.episodes}; use at most as many envs as episodes."
             )
+        self._start(self.training_env.num_envs)
 
     def _on_rollout_start(self) -> None:
         self._rollout_steps = 0
@@ -170,7 +194,7 @@ class EpisodeBudget(BaseCallback):
                 self.cut_steps = self._rollout_steps
                 self.stopped = True
                 return False
-            self.started += ended
+            self._start(ended)
         return True
 
     def _on_rollout_end(self) -> None:

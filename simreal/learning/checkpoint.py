@@ -143,6 +143,7 @@ def save_checkpoint(
     env: Any,  # noqa: ANN401
     steps: int,
     curve: list[tuple[int, float]],
+    extra: dict | None = None,
 ) -> Path:
     """Write all training state at ``steps`` env steps as one checkpoint; drop older ones.
 
@@ -152,6 +153,8 @@ def save_checkpoint(
         env: Its ``VecNormalize`` env.
         steps: The env steps the model has trained on.
         curve: The learning curve so far.
+        extra: More JSON state of the caller's, stored under ``extra`` (see
+            :func:`checkpoint_extra`).
 
     Returns:
         The checkpoint's folder.
@@ -181,6 +184,7 @@ def save_checkpoint(
                 "episodes": int(getattr(model, "_episode_num", 0)),
                 "curve": [[s, r] for s, r in curve],
                 "torch_version": torch.__version__,
+                "extra": extra or {},
             }
             (tmp / STATE).write_text(json.dumps(state, indent=2) + "\n")
             for path in tmp.iterdir():
@@ -196,6 +200,14 @@ def save_checkpoint(
         if path != final and (_NAME.match(path.name) or path.name.startswith(".tmp-")):
             shutil.rmtree(path, ignore_errors=True)
     return final
+
+
+def checkpoint_extra(path: Path) -> dict:
+    """The ``extra`` state a checkpoint was saved with (``{}`` if none)."""
+    try:
+        return dict(json.loads((Path(path) / STATE).read_text()).get("extra", {}))
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 def _umask() -> int:

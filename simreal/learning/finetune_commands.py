@@ -17,14 +17,24 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
     """Register ``finetune``."""
     finetune = commands.add_parser(
         "finetune",
-        help="fine-tune a Gaussian BC (or PPO) run with PPO, e.g. on a real proxy",
-        description="Start PPO from a cloned Gaussian policy (or a PPO run) with critic warm-up, a "
-        "log-std reset and floor, and decaying BC regularisation; writes a run and curve.csv.",
+        help="fine-tune a Gaussian BC, PPO or SAC run with RL (PPO, or SAC with demonstrations),"
+        " in simulation or on the target",
+        description="Fine-tune a cloned Gaussian policy (or a PPO/SAC run). --algo sac: SAC with "
+        "every batch half demonstrations (RLPD), layer-normalised critics, --utd gradient steps "
+        "per env step, the actor distilled from the cloned policy. --algo ppo: PPO with critic "
+        "warm-up, a log-std reset and floor, and decaying BC regularisation. Writes a run, "
+        "curve.csv and finetune.json; the same command again resumes an interrupted run.",
     )
     finetune.add_argument(
-        "--policy", type=Path, required=True, help="simreal bc (gaussian) or train run"
-    )
+        "--policy", type=Path, required=True,
+        help="the run to fine-tune: simreal bc --head gaussian, simreal train, or a fine-tune",
+    )  # fmt: skip
     finetune.add_argument("--task", required=True, help="env to fine-tune on (a real proxy too)")
+    finetune.add_argument(
+        "--algo", choices=("ppo", "sac"), default="ppo",
+        help="ppo (on-policy, from a Gaussian or PPO run) or sac (off-policy with "
+        "demonstrations; from a Gaussian, PPO or SAC run) (default: ppo)",
+    )  # fmt: skip
     add_dr_arguments(finetune)
     budget = finetune.add_mutually_exclusive_group()
     budget.add_argument(
@@ -39,9 +49,14 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         type=int,
         default=None,
         help="training-episode budget instead of steps (fine-tuning on the target): at most "
-        "this many episodes take a step on the task; evaluation is counted separately "
-        "(default: none, --steps is the budget)",
+        "this many episodes take a step on the task, at most --max-episodes; evaluation is "
+        "counted separately (default: none, --steps is the budget)",
     )
+    finetune.add_argument(
+        "--max-episodes", type=int, default=50,
+        help="the most training episodes --episodes may ask for, a guard for hardware "
+        "(default: 50)",
+    )  # fmt: skip
     finetune.add_argument(
         "--eval-episodes",
         type=int,
@@ -52,16 +67,17 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
     finetune.add_argument(
         "--envs",
         type=int,
-        default=8,
+        default=None,
         help="parallel envs: --steps must be a multiple of them; with --episodes, the most "
-        "that divide the episodes (default: 8)",
+        "that divide the episodes (default: 8 for ppo, 1 for sac)",
     )
     finetune.add_argument(
         "--critic-warmup",
         type=int,
-        default=4096,
-        help="env steps with the actor frozen, in whole PPO rollouts; a warm-up that would "
-        "cover every update of the budget is cut to half of them (default: 4096)",
+        default=None,
+        help="env steps with the actor frozen while the critic learns: ppo, in whole rollouts "
+        "(a warm-up covering every update is cut to half of them); sac, after its first "
+        "learning_starts steps (default: 4096 for ppo, 1000 for sac)",
     )
     finetune.add_argument(
         "--init-std",
@@ -70,22 +86,43 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         help="initial action std, a fraction of the half-range (default: 0.1)",
     )
     finetune.add_argument(
+        "--demos", type=Path, action="append", default=None,
+        help="sac: a simreal collect dataset for the demonstration half of every batch; "
+        "repeat for more (default: the dataset the BC run was cloned from)",
+    )  # fmt: skip
+    finetune.add_argument(
+        "--demo-fraction", type=float, default=0.5,
+        help="sac: share of every batch drawn from the demonstrations (default: 0.5; 0: none)",
+    )  # fmt: skip
+    finetune.add_argument(
+        "--utd", type=int, default=2,
+        help="sac: gradient steps per env step (update-to-data ratio) (default: 2)",
+    )  # fmt: skip
+    finetune.add_argument(
+        "--no-layer-norm", action="store_true",
+        help="sac: SB3's plain critics instead of layer-normalised ones (default: off)",
+    )  # fmt: skip
+    finetune.add_argument(
+        "--checkpoint-every", type=int, default=5000,
+        help="sac: env steps between checkpoints (default: 5,000)",
+    )  # fmt: skip
+    finetune.add_argument(
         "--min-std",
         type=float,
         default=0.02,
-        help="floor of the action std, a fraction of the half-range (default: 0.02; 0: off)",
+        help="ppo: floor of the action std, a fraction of the half-range (default: 0.02; 0: off)",
     )
     finetune.add_argument(
         "--bc-weight",
         type=float,
         default=1.0,
-        help="initial weight of the regulariser towards the BC policy (default: 1.0; 0: off)",
+        help="ppo: initial weight of the regulariser towards the BC policy (default: 1.0; 0: off)",
     )
     finetune.add_argument(
         "--bc-decay",
         type=float,
         default=0.9,
-        help="the regulariser's decay per update that trains the policy (default: 0.9)",
+        help="ppo: the regulariser's decay per update that trains the policy (default: 0.9)",
     )
     finetune.add_argument(
         "--trust-pickle",
@@ -98,31 +135,48 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
 
 def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``simreal finetune``; see :func:`add_finetune_parser`."""
-    from simreal.learning.finetune import FinetuneConfig, plan
-    from simreal.learning.finetune_report import report_finetune
-
     check_env_id(parser, "--task", args.task)
     check_output_dir(parser, "--out", args.out)
     if args.steps is None and args.episodes is None:
         args.steps = 50_000
-    if args.episodes is not None and args.episodes < 1:
-        parser.error("--episodes must be >= 1.")
+    if args.max_episodes < 1:
+        parser.error("--max-episodes must be >= 1.")
+    if args.episodes is not None and not 1 <= args.episodes <= args.max_episodes:
+        parser.error(
+            f"--episodes must be between 1 and --max-episodes ({args.max_episodes}), got "
+            f"{args.episodes}; raise --max-episodes to allow more episodes on the target."
+        )
     if args.steps is not None and args.steps < 2:
         parser.error("--steps must be >= 2.")
+    if args.envs is None:
+        args.envs = 8 if args.algo == "ppo" else 1
+    if args.critic_warmup is None:
+        args.critic_warmup = 4096 if args.algo == "ppo" else 1000
     if args.envs < 1 or args.critic_warmup < 0 or args.eval_episodes < 0:
         parser.error("--envs must be >= 1, --critic-warmup and --eval-episodes >= 0.")
     if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
         parser.error(
             "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
         )
-    dr = check_dr(parser, args.dr, args.task, 1.0 if args.width is None else args.width)
+    if not 0 <= args.demo_fraction < 1 or args.utd < 1 or args.checkpoint_every < 1:
+        parser.error("--demo-fraction must be in [0, 1), --utd and --checkpoint-every >= 1.")
+    for path in args.demos or []:
+        if not path.is_file():
+            parser.error(f"--demos: {path} is not a file; give a simreal collect dataset.")
+    width = 1.0 if args.width is None else args.width
+    dr = check_dr(parser, args.dr, args.task, width)
+    if args.algo == "sac":
+        return _run_sac(args, parser, dr, width)
+    from simreal.learning.finetune import FinetuneConfig, plan
+    from simreal.learning.finetune_report import report_finetune
+
     config = FinetuneConfig(
         args.task,
         args.steps,
         args.seed,
         args.envs,
         dr,
-        1.0 if args.width is None else args.width,
+        width,
         args.critic_warmup,
         args.init_std,
         args.min_std,
@@ -135,5 +189,37 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     except ValueError as error:
         parser.error(f"{'--episodes' if args.episodes is not None else '--steps'}: {error}")
     return report_finetune(
+        config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
+    )
+
+
+def _run_sac(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, dr: object, width: float
+) -> int:
+    from simreal.learning.sac_finetune import SACFinetuneConfig, plan
+    from simreal.learning.sac_finetune_report import report_sac_finetune
+
+    config = SACFinetuneConfig(
+        args.task,
+        args.steps,
+        seed=args.seed,
+        n_envs=args.envs,
+        dr=dr,
+        width=width,
+        demos=tuple(str(p) for p in args.demos or ()),
+        demo_fraction=args.demo_fraction,
+        utd=args.utd,
+        critic_warmup=args.critic_warmup,
+        init_std=args.init_std,
+        layer_norm=not args.no_layer_norm,
+        episodes=args.episodes,
+        max_episodes=args.max_episodes,
+        checkpoint_every=args.checkpoint_every,
+    )
+    try:
+        plan(config)
+    except ValueError as error:
+        parser.error(f"{'--episodes' if args.episodes is not None else '--steps'}: {error}")
+    return report_sac_finetune(
         config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
     )

@@ -12,7 +12,8 @@ runs their code. A ``policy.zip`` of an older simreal run is therefore read only
 with ``trust_pickle=True`` (the ``--trust-pickle`` flag of the commands).
 
 Classes in ``policy_kwargs`` (e.g. ``activation_fn``) are stored by name and
-resolved only inside ``torch.nn`` and ``torch.optim``.
+resolved only inside ``torch.nn`` and ``torch.optim``; the policy class by its SB3
+alias or its name in :data:`simreal.learning.sac_policy.POLICIES`.
 """
 
 from __future__ import annotations
@@ -110,8 +111,15 @@ def _kwargs_from_json(value: Any) -> Any:  # noqa: ANN401
     return value
 
 
+def _policies(algorithm: type) -> dict[str, type]:
+    """The policies a stored model may name: SB3's aliases and simreal's own classes."""
+    from simreal.learning.sac_policy import POLICIES
+
+    return {**algorithm.policy_aliases, **(POLICIES if algorithm.__name__ == "SAC" else {})}
+
+
 def _policy_alias(model: Any) -> str:  # noqa: ANN401
-    for alias, cls in type(model).policy_aliases.items():
+    for alias, cls in _policies(type(model)).items():
         if cls is type(model.policy):
             return alias
     raise ValueError(
@@ -221,7 +229,8 @@ def _load_described(folder: Path, algo: str, env: Any, algo_kwargs: dict) -> Any
         action_space = _space_from_json(description["action_space"])
         policy_kwargs = _kwargs_from_json(description["policy_kwargs"])
         cls = algorithm_class(algo)
-        if description["policy"] not in cls.policy_aliases:
+        policy = _policies(cls).get(description["policy"])
+        if policy is None:
             raise ValueError(f"unknown policy {description['policy']!r}")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise RunError(
@@ -239,7 +248,7 @@ def _load_described(folder: Path, algo: str, env: Any, algo_kwargs: dict) -> Any
             f"has {env.observation_space.shape}."
         )
     kwargs = {**algo_kwargs, "policy_kwargs": policy_kwargs}
-    model = cls(description["policy"], env, device="cpu", **kwargs)
+    model = cls(policy, env, device="cpu", **kwargs)
     try:
         restore_tensors(model, tensors)
     except (RuntimeError, ValueError, KeyError, AttributeError) as error:

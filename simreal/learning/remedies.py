@@ -233,3 +233,44 @@ class BCRegulariser(BaseCallback):
         self.optimizer.step()
         self.losses.append(float(loss.detach()))
         self.steps_taken += 1
+
+
+class OffPolicyCriticWarmup(BaseCallback):
+    """Freeze an off-policy actor (SAC's) until the critic has trained ``steps`` env steps.
+
+    SB3's off-policy ``learn`` calls ``on_rollout_end`` after every collection and
+    just before ``train()``; the actor's parameters stop requiring gradients there
+    while ``num_timesteps <= learning_starts + steps``, so SAC's actor loss moves
+    only the critic (whose optimizer clears those gradients before its own step) and
+    the actor's optimizer has nothing to apply. ``frozen_updates`` and
+    ``actor_updates`` count the ``train()`` calls of each kind.
+
+    Args:
+        steps: Env steps after ``learning_starts`` with the actor frozen (0: off).
+    """
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        if steps < 0:
+            raise ValueError(f"critic warm-up must be >= 0 env steps, got {steps}.")
+        self.steps = steps
+        self.frozen_updates = 0
+        self.actor_updates = 0
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_rollout_end(self) -> None:
+        if self.num_timesteps <= self.model.learning_starts:
+            return  # SB3 does not train yet
+        frozen = self.num_timesteps <= self.model.learning_starts + self.steps
+        for parameter in self.model.actor.parameters():
+            parameter.requires_grad_(not frozen)
+        if frozen:
+            self.frozen_updates += 1
+        else:
+            self.actor_updates += 1
+
+    def _on_training_end(self) -> None:
+        for parameter in self.model.actor.parameters():
+            parameter.requires_grad_(True)

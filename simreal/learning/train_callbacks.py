@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -55,6 +56,9 @@ class Checkpointing(BaseCallback):
         curve: The learning curve, ``(env steps, mean return)``, appended per rollout.
         flag: Set when the user pressed Ctrl-C.
         start: The env steps the model starts from (those of the checkpoint it resumed).
+        record_curve: Append the mean training return after every rollout (off for SAC
+            fine-tuning, which records every episode itself).
+        extra: Called at every checkpoint for more JSON state to store with it.
     """
 
     def __init__(
@@ -65,9 +69,12 @@ class Checkpointing(BaseCallback):
         curve: list[tuple[int, float]],
         flag: SigintFlag,
         start: int,
+        record_curve: bool = True,
+        extra: Callable[[], dict] | None = None,
     ) -> None:
         super().__init__()
         self.folder, self.env, self.every = folder, env, every
+        self.record_curve, self.extra = record_curve, extra
         self.curve, self.flag = curve, flag
         self.trained = start  # env steps the model has trained on, as of the rollout's start
         self.saved = start  # the steps of the latest checkpoint (the start is one, or nothing)
@@ -75,7 +82,8 @@ class Checkpointing(BaseCallback):
     def save(self) -> None:
         """Write a checkpoint of the state at the start of the current rollout."""
         if self.trained != self.saved:
-            save_checkpoint(self.folder, self.model, self.env, self.trained, self.curve)
+            extra = self.extra() if self.extra is not None else None
+            save_checkpoint(self.folder, self.model, self.env, self.trained, self.curve, extra)
             self.saved = self.trained
 
     def _on_rollout_start(self) -> None:
@@ -88,7 +96,7 @@ class Checkpointing(BaseCallback):
 
     def _on_rollout_end(self) -> None:
         episodes = [info["r"] for info in self.model.ep_info_buffer]
-        if episodes:
+        if episodes and self.record_curve:
             self.curve.append((self.num_timesteps, float(np.mean(episodes))))
 
 

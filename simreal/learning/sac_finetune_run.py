@@ -1,0 +1,290 @@
+"""Run a BC -> SAC fine-tune resumably: build, initialise, train, checkpoint, write the run.
+
+A fine-tune folder is a ``simreal train`` run (``simreal eval`` loads it) plus::
+
+    finetune.json          settings, the source, the actor's initialisation, what ran
+    curve.csv              one row per training episode: env steps, return, success
+    target_episodes.txt    one line per training episode, on disk as it starts
+
+Ctrl-C writes a checkpoint and raises :class:`~simreal.learning.train.TrainingInterrupted`;
+rerunning the same command resumes from the newest checkpoint (after a kill, too).
+The episode budget is counted from ``target_episodes.txt``, not from the
+checkpoint: an episode that ran after the last checkpoint was still an episode
+on the target, so a resumed run has that many fewer.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.learning.obs_norm import OBS_NORM, load_obs_norm, save_obs_norm
+from simreal.learning.policy_store import RunError
+from simreal.learning.sac_finetune import (
+    SACFinetuneConfig,
+    check_source,
+    load_demo_transitions,
+    plan,
+    run_settings,
+    source_datasets,
+)
+
+CHECKPOINT = "checkpoints"
+JOURNAL = "target_episodes.txt"
+DEFAULT_NET = [256, 256]
+
+
+class EpisodeCurve(BaseCallback):
+    """Every finished training episode: ``(env steps, return, success)``.
+
+    Args:
+        points: The list to append to (restored from a checkpoint on resume).
+    """
+
+    def __init__(self, points: list) -> None:
+        super().__init__()
+        self.points = points
+
+    def _on_step(self) -> bool:
+        for info in self.locals["infos"]:
+            if "episode" in info:
+                success = float(bool(info.get("is_success", False)))
+                self.points.append([int(self.num_timesteps), float(info["episode"]["r"]), success])
+        return True
+
+    def csv(self) -> str:
+        """``env_steps,return,success`` lines."""
+        rows = "".join(f"{s},{r},{int(k)}\n" for s, r, k in self.points)
+        return "env_steps,return,success\n" + rows
+
+
+def check_folder(out: Path, settings: dict) -> None:
+    """Refuse an ``out`` that holds another run or a fine-tune with other settings.
+
+    Raises:
+        RunError: Naming the settings that differ.
+    """
+    path = out / "finetune.json"
+    if not path.is_file():
+        if (out / "config.json").exists() or (out / CHECKPOINT).exists():
+            raise RunError(f"{out} holds another run; choose another --out or delete it.")
+        return
+    try:
+        previous = json.loads(path.read_text())["settings"]
+    except (ValueError, KeyError, TypeError):
+        raise RunError(f"{path} is not a fine-tune's record; choose another --out.") from None
+    if previous != settings:
+        changed = sorted(k for k in set(previous) | set(settings)
+                         if previous.get(k) != settings.get(k))  # fmt: skip
+        raise RunError(
+            f"{out} holds another fine-tune (it differs in: {', '.join(changed)}); choose "
+            "another --out or delete it."
+        )
+
+
+def journal_count(path: Path) -> int:
+    """Training episodes recorded in a fine-tune's journal (0 if there is none)."""
+    return len(path.read_text().splitlines()) if path.is_file() else 0
+
+
+def _sac_kwargs(config: SACFinetuneConfig, kind: str, source: Any, n_envs: int) -> dict:  # noqa: ANN401
+    kwargs = copy.deepcopy(config.algo_kwargs)
+    if kind == "sac":
+        kwargs["policy_kwargs"] = copy.deepcopy(source.policy_kwargs)
+    elif "policy_kwargs" not in kwargs:
+        arch = source.policy_kwargs.get("net_arch", DEFAULT_NET)
+        arch = arch.get("pi", DEFAULT_NET) if isinstance(arch, dict) else arch
+        kwargs["policy_kwargs"] = {"net_arch": list(arch)}
+    kwargs.setdefault("ent_coef", "auto_0.01")
+    kwargs.setdefault("learning_starts", 100)
+    kwargs.update(train_freq=1, gradient_steps=config.utd * n_envs)
+    return kwargs
+
+
+def _policy_class(config: SACFinetuneConfig, kind: str, source: Any) -> Any:  # noqa: ANN401
+    from simreal.learning.sac_policy import LayerNormSACPolicy
+
+    if kind == "sac":
+        return type(source.policy)  # the source's critics, as they are
+    return LayerNormSACPolicy if config.layer_norm else "MlpPolicy"
+
+
+def _initialise(model: Any, kind: str, source: Any, demos: dict | None, env: Any,  # noqa: ANN401
+                config: SACFinetuneConfig) -> dict:  # fmt: skip
+    """Start the actor from the source; returns how (for ``finetune.json``)."""
+    from simreal.learning.actor_init import distil_gaussian
+
+    if kind == "sac":
+        model.policy.load_state_dict(source.policy.state_dict())
+        if source.log_ent_coef is not None and model.log_ent_coef is not None:
+            model.log_ent_coef.data.copy_(source.log_ent_coef.data)
+        return {"from": "sac", "copied": ["actor", "critic", "critic_target"]}
+    if demos is None:
+        raise RunError(
+            f"distilling a {kind} policy into SAC's actor needs demonstration states; give "
+            "--demos (a simreal collect dataset)."
+        )
+    observations = env.normalize_obs(demos["obs"]).astype(np.float32)
+    error = distil_gaussian(model, source.policy, observations, config.init_std, config.seed)
+    return {"from": kind, "distilled_on": len(observations), "action_mse": error}
+
+
+def finetune_sac(
+    config: SACFinetuneConfig,
+    source_run: str | Path,
+    out: str | Path,
+    trust_pickle: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Fine-tune a run with SAC, demonstrations in every batch; write a run folder.
+
+    Args:
+        config: What to fine-tune on and the budget.
+        source_run: A Gaussian BC run, a PPO run or a SAC run.
+        out: The run folder (rerunning the same command resumes it).
+        trust_pickle: Also read a pickled ``policy.zip`` of an older simreal (runs its code).
+        progress: Print progress lines on stderr.
+
+    Returns:
+        The run folder.
+
+    Raises:
+        RunError: For a source or demonstrations that do not fit the task, or an ``out``
+            that holds another run.
+        TrainingInterrupted: On Ctrl-C, after writing a checkpoint.
+    """
+    import torch
+    from stable_baselines3 import SAC
+    from stable_baselines3.common.callbacks import CallbackList
+    from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+
+    from simreal.learning.budget import EpisodeBudget
+    from simreal.learning.checkpoint import (
+        checkpoint_extra,
+        latest_checkpoint,
+        restore_checkpoint,
+        save_checkpoint,
+    )
+    from simreal.learning.demo_buffer import DemoReplayBuffer
+    from simreal.learning.policy_store import save_model
+    from simreal.learning.remedies import OffPolicyCriticWarmup
+    from simreal.learning.train import TrainingInterrupted
+    from simreal.learning.train_callbacks import Checkpointing, ProgressLines, SigintFlag
+    from simreal.vector.make_vec import make_vec
+
+    source_run, out = Path(source_run), Path(out)
+    kind, source = check_source(source_run, config.task, trust_pickle)
+    bound, n_envs = plan(config)
+    demo_paths = config.demos or source_datasets(source_run)
+    settings = {**run_settings(config), "demos": list(demo_paths), "from": str(source_run)}
+    check_folder(out, settings)
+    low = source.action_space.low.astype(np.float64)
+    high = source.action_space.high.astype(np.float64)
+    demos = load_demo_transitions(demo_paths, config.task, low, high)
+    if (out / "finetune.json").is_file() and json.loads((out / "finetune.json").read_text()).get(
+        "ran"
+    ):
+        return out  # finished: the same command again changes nothing
+    used = journal_count(out / JOURNAL)
+    if config.episodes is not None and used >= config.episodes:
+        raise RunError(
+            f"{out} has used all {config.episodes} target episodes of its budget "
+            f"({out / JOURNAL}); fine-tune into another --out for more."
+        )
+    with SigintFlag() as flag:
+        out.mkdir(parents=True, exist_ok=True)
+        record = out / "finetune.json"
+        if not record.is_file():
+            write_json_atomic(record, {"settings": settings, "ran": None})
+        venv = make_vec(config.task, n_envs, dr=config.dr, width=config.width)
+        venv.seed(config.seed)
+        env = VecNormalize(VecMonitor(venv), norm_obs=True, norm_reward=False)
+        load_obs_norm(env, source_run / OBS_NORM)
+        env.training = False  # frozen: the statistics the source policy was trained with
+        model = SAC(
+            _policy_class(config, kind, source),
+            env,
+            seed=config.seed,
+            device="cpu",
+            tensorboard_log=str(out / "tb"),
+            replay_buffer_class=DemoReplayBuffer,
+            replay_buffer_kwargs={"demos": demos, "demo_fraction": config.demo_fraction},
+            **_sac_kwargs(config, kind, source, n_envs),
+        )
+        latest = latest_checkpoint(out / CHECKPOINT)
+        if latest is None:
+            init = _initialise(model, kind, source, demos, env, config)
+            state = {"init": init, "curve": [], "frozen": 0, "trained": 0, "demo_draws": 0,
+                     "online_draws": 0}  # fmt: skip
+        else:
+            restore_checkpoint(latest, model, env)
+            env.training = False
+            env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
+            state = checkpoint_extra(latest)
+            print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
+        start = [p.detach().clone() for p in model.actor.parameters()]
+        buffer = model.replay_buffer
+        warmup = OffPolicyCriticWarmup(config.critic_warmup)
+        curve = EpisodeCurve(state["curve"])
+
+        def extra() -> dict:
+            return {**state, "curve": curve.points,
+                    "frozen": state["frozen"] + warmup.frozen_updates,
+                    "trained": state["trained"] + warmup.actor_updates,
+                    "demo_draws": state["demo_draws"] + buffer.demo_draws,
+                    "online_draws": state["online_draws"] + buffer.online_draws}  # fmt: skip
+
+        saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, [], flag,
+                              model.num_timesteps, record_curve=False, extra=extra)  # fmt: skip
+        callbacks: list = [saver, warmup, curve]
+        budget = None
+        if config.episodes is not None:
+            budget = EpisodeBudget(config.episodes, bound, used=used, journal=out / JOURNAL)
+            callbacks.append(budget)
+        if progress and not sys.stderr.isatty():
+            callbacks.append(ProgressLines(bound))
+        remaining = bound - model.num_timesteps
+        if remaining > 0:
+            bar = progress and sys.stderr.isatty()
+            model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=False,
+                        tb_log_name="run", progress_bar=bar)  # fmt: skip
+        if flag.raised:
+            saver.save()
+            env.close()
+            raise TrainingInterrupted(saver.trained, out)
+        final = extra()
+        save_checkpoint(out / CHECKPOINT, model, env, model.num_timesteps, [], final)
+        changed = any(not torch.equal(a, b)
+                      for a, b in zip(start, model.actor.parameters(), strict=True))  # fmt: skip
+        ran = {
+            "env_steps": int(model.num_timesteps),
+            "training_episodes": budget.started if budget else None,
+            "finished_episodes": len(curve.points),
+            "gradient_steps": (final["frozen"] + final["trained"]) * model.gradient_steps,
+            "updates_actor_frozen": final["frozen"] * model.gradient_steps,
+            "demo_transitions": buffer.demo_size,
+            "demo_draws": final["demo_draws"],
+            "online_draws": final["online_draws"],
+            "policy_changed": changed or latest is not None,
+        }
+        write_json_atomic(out / "config.json", {
+            "task": config.task, "algo": "sac", "steps": int(model.num_timesteps),
+            "seed": config.seed, "n_envs": n_envs, "dr": config.dr, "width": config.width,
+            "checkpoint_every": config.checkpoint_every, "algo_kwargs": {},
+        })  # fmt: skip
+        save_model(model, out)
+        save_obs_norm(env, out / OBS_NORM)
+        write_atomic(out / "curve.csv", lambda tmp: tmp.write_text(curve.csv()))
+        document = {"settings": settings, "algo": "sac", "from": str(source_run),
+                    "demos": list(demo_paths), "actor_init": final["init"],
+                    "ran": ran}  # fmt: skip
+        write_json_atomic(record, document)
+        env.close()
+    return out
