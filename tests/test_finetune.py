@@ -334,7 +334,8 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
     from tests.conftest import run_cli
 
     for args, message in (
-        (("--episodes", "0"), "--episodes must be >= 1"),
+        (("--episodes", "0"), "--episodes must be between 1 and --max-episodes (50), got 0"),
+        (("--episodes", "51"), "--episodes must be between 1 and --max-episodes (50), got 51"),
         (("--steps", "1"), "--steps must be >= 2"),
         (("--eval-episodes", "-1"), "--eval-episodes"),
         (("--steps", "301"), "--steps: steps 301 is not a multiple of the 8 parallel envs"),
