@@ -277,3 +277,21 @@ def test_without_a_terminal_progress_is_plain_lines(tmp_path: Path) -> None:
     assert "ppo_default_all_w0_s0: CartpoleBalanceReal-v0 return" in done.stdout
     rows = read_table(tmp_path / "s" / "results.csv")
     assert [int(r["env_steps"]) for r in rows] == [64]  # PPO's 2048-step rollout cut to fit
+
+
+def test_a_bcrl_run_clones_the_expert_then_fine_tunes_the_clone_with_its_demos(
+    tmp_path: Path,
+) -> None:
+    tiny = {"demo_steps": 500, "bc": {"epochs": 2, "hidden": [16]}, "critic_warmup": 20,
+            "utd": 1, "algo_kwargs": {"batch_size": 32, "learning_starts": 20}}  # fmt: skip
+    out = tmp_path / "sweep"
+    run(tiny_config(widths=(1.0,), algos=("bcrl",), steps=80, algo_kwargs={"bcrl": tiny}),
+        out, progress=False)  # fmt: skip
+    (row,) = read_table(out / "results.csv")
+    folder = out / "runs" / "bcrl_default_all_w1_s0"
+    assert int(row["env_steps"]) == 500 + 80  # one 500-step episode demonstrated, 80 SAC steps
+    assert json.loads((folder / "config.json").read_text())["algo"] == "sac"
+    ran = json.loads((folder / "finetune.json").read_text())["ran"]
+    assert ran["env_steps"] == 80
+    assert ran["demo_transitions"] == 499 and ran["demo_draws"] > 0
+    assert (folder / "bc" / "policy.json").is_file()

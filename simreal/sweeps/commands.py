@@ -51,9 +51,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--algo",
         default=None,
-        help="comma-separated learners: ppo, sac, or bc (behaviour cloning of the task's expert "
-        "demonstrating under the run's DR; --steps is then the demonstration budget) "
-        "(default: the task's training defaults)",
+        help="comma-separated learners: ppo, sac, bc (behaviour cloning of the task's expert "
+        "demonstrating under the run's DR; --steps is then the demonstration budget) or bcrl "
+        "(that clone, from 20,000 demonstration steps, fine-tuned by SAC with the "
+        "demonstrations in every batch for --steps) (default: the task's training defaults)",
     )
     sweep.add_argument(
         "--dr",
@@ -152,13 +153,13 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"--eval-on: {args.task} has no real proxy; name the targets.")
     _check_ids(parser, "--eval-on", args.eval_on)
     algos = tuple(a.strip() for a in (args.algo or defaults["algo"]).split(","))
-    if "bc" in algos:
+    if {"bc", "bcrl"} & set(algos):
         from simreal.envs.registry import task_for
 
         try:
             task_for(args.task)
         except KeyError:
-            parser.error(f"--algo bc clones a task's expert; {args.task} has none.")
+            parser.error(f"--algo bc and bcrl clone a task's expert; {args.task} has none.")
     try:
         config = SweepConfig(
             task=args.task,

@@ -20,7 +20,8 @@ from simreal.learning.train import ALGORITHMS
 
 TERM_MODES = ("all", "each")
 # "bc": the task's expert demonstrates under the run's DR, a Gaussian BC head clones it.
-SWEEP_ALGORITHMS = (*ALGORITHMS, "bc")
+# "bcrl": the same clone, then fine-tuned by SAC with the demonstrations in every batch.
+SWEEP_ALGORITHMS = (*ALGORITHMS, "bc", "bcrl")
 
 
 class SweepError(ValueError):

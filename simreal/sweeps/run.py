@@ -47,6 +47,8 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
     start = time.perf_counter()
     if point.algo == "bc":
         env_steps = clone_expert(point, folder)
+    elif point.algo == "bcrl":
+        env_steps = clone_and_finetune(point, folder)
     else:
         env_steps = train_rl(point, folder, threads)
     trained = time.perf_counter()
@@ -116,3 +118,43 @@ def clone_expert(point: RunPoint, folder: Path) -> int:
     import pyarrow.parquet as pq
 
     return int(pq.read_metadata(data).num_rows)
+
+
+def clone_and_finetune(point: RunPoint, folder: Path) -> int:
+    """Imitation first, RL second: clone the expert, then fine-tune the clone with SAC.
+
+    ``steps`` is the SAC fine-tuning budget; ``algo_kwargs`` may set ``demo_steps`` (the
+    demonstration budget, default 20,000 env steps), ``bc`` (:class:`BCConfig` fields)
+    and any :class:`~simreal.learning.sac_finetune.SACFinetuneConfig` field (``utd``,
+    ``critic_warmup``, ``algo_kwargs``, ...). The clone lives in ``<run>/bc``, its
+    demonstrations stay in every SAC batch, and both train under the point's DR.
+
+    Returns:
+        The env steps used: the demonstrations' plus the fine-tuning's.
+    """
+    from dataclasses import replace
+
+    from simreal.learning.sac_finetune import SACFinetuneConfig
+    from simreal.learning.sac_finetune_run import finetune_sac
+
+    kwargs = dict(point.algo_kwargs)
+    demo_steps = int(kwargs.pop("demo_steps", 20_000))
+    clone = replace(point, algo="bc", steps=demo_steps, algo_kwargs=kwargs.pop("bc", {}))
+    if (folder / "bc" / "policy.json").is_file():  # a cut-off run: its clone is finished
+        import pyarrow.parquet as pq
+
+        demonstrated = int(pq.read_metadata(folder / "bc" / "demos.parquet").num_rows)
+    else:
+        demonstrated = clone_expert(clone, folder / "bc")
+    config = SACFinetuneConfig(
+        point.task,
+        point.steps,
+        seed=point.seed,
+        n_envs=point.n_envs,
+        dr=point.spec,
+        width=point.width,
+        demos=(str(folder / "bc" / "demos.parquet"),),
+        **kwargs,
+    )
+    finetune_sac(config, folder / "bc", folder, progress=False)
+    return demonstrated + point.steps
