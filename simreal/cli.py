@@ -27,14 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="end to end: log the real proxy, fit it, train (BC and RL) on nominal / wide DR / "
-        "sysid-centred DR, compare on the real proxy",
-        description="The main job on built-in defaults (about 6 minutes on 2 cores): record an "
-        "excitation log on the task's real proxy, fit the model's parameters and latency to it, "
-        "train policies (behaviour cloning of the task's expert, and RL) on the nominal model, "
-        "under wide DR and under DR centred on the fit, and evaluate each on the real proxy. "
-        "Prints the table; writes results.json, demo.png, fit.yaml and fit.png. Rerunning "
-        "resumes.",
+        help="end to end: log the real proxy, fit it, train (BC, then RL) on nominal / wide DR / "
+        "sysid-centred DR, fine-tune on the proxy, compare on it",
+        description="The main job on built-in defaults (under 10 minutes on 2 cores): record an "
+        "excitation log on the task's real proxy, fit the model's parameters, latency and "
+        "encoder offset to it, train policies on the nominal model, under wide DR and under DR "
+        "centred on the fit (behaviour cloning of the task's expert, then that clone fine-tuned "
+        "by SAC with the demonstrations in every batch), fine-tune the sysid-centred ones on the "
+        "real proxy within an episode budget, and evaluate each on the real proxy. Prints the "
+        "table; writes results.json, demo.png, fit.yaml and fit.png. Rerunning resumes.",
     )
     demo.add_argument(
         "--task",
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=int_at_least(1),
         default=None,
-        help="env steps per RL policy (default: the task's training defaults)",
+        help="SAC fine-tuning steps per BC -> RL policy (default: 6000)",
     )
     demo.add_argument(
         "--demo-steps",
@@ -61,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int_at_least(1),
         default=20,
         help="evaluation episodes per policy and plant (default: 20)",
+    )
+    demo.add_argument(
+        "--target-episodes",
+        type=int_at_least(1),
+        default=10,
+        help="training episodes of the fine-tuning on the real proxy (default: 10)",
     )
     demo.add_argument(
         "--wide-width",
@@ -165,7 +172,13 @@ def _run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     try:
         config = DemoConfig(
-            args.task, args.seeds, args.steps, args.demo_steps, args.episodes, args.wide_width
+            args.task,
+            args.seeds,
+            args.steps,
+            args.demo_steps,
+            args.episodes,
+            args.wide_width,
+            target_episodes=args.target_episodes,
         )
     except ValueError as error:
         parser.error(f"--{str(error).replace('_', '-')}")

@@ -9,9 +9,11 @@ On a task's real proxy, as one would on hardware:
 3. **train** policies three ways: on the nominal model only (the default spec at width 0), under
    wide uncentred DR (the default spec at a large width), and under narrow DR centred on the fit
    (``fit.yaml`` at width 1) — each by two learners: behaviour cloning of the task's expert,
-   demonstrating under that randomization (imitation first), and the task's RL algorithm
-   (``sweep_<learner>_<default|fit>/``);
-4. **evaluate** each on the nominal model and on the real proxy with the same seeds, and print
+   demonstrating under that randomization (imitation first), and that clone fine-tuned by SAC
+   with the demonstrations in every batch (RL second; ``sweep_<bc|bcrl>_<default|fit>/``);
+4. **fine-tune on the target**: the sysid-centred BC -> RL policies, on the real proxy, within
+   a budget of ``target_episodes`` training episodes (``target_s<seed>/``);
+5. **evaluate** each on the nominal model and on the real proxy with the same seeds, and print
    the table (mean return over seeds with 95% intervals), ``results.json`` and ``demo.png``.
 
 Every stage writes its results atomically and is skipped when they exist, so an interrupted
@@ -31,7 +33,12 @@ from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.stats import mean_ci
 
 SYSID_PARAMS = "sysid.yaml"
-LEARNER_NAMES = {"bc": "BC of the expert"}
+LEARNER_NAMES = {
+    "bc": "BC of the expert",
+    "bcrl": "BC -> RL (SAC, demos in every batch)",
+    "target": "BC -> RL + target fine-tuning",
+}
+RL_STEPS = 6000  # SAC fine-tuning steps of the BC -> RL learner
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class DemoConfig:
     Attributes:
         task: Nominal task id; its real proxy plays the robot.
         seeds: Training seeds per condition.
-        steps: Env steps per RL policy (``None``: the task's training defaults).
+        steps: SAC fine-tuning steps of each BC -> RL policy (``None``: :data:`RL_STEPS`).
         demo_steps: Expert demonstration budget per cloned policy, in env steps.
         episodes: Evaluation episodes per policy and plant.
         wide_width: Width of the uncentred "wide DR" condition.
@@ -49,6 +56,7 @@ class DemoConfig:
         noise: Synthetic noise added on top of the proxy's own sensor readings, as a fraction
             of each signal's range (default 0: the log holds what the sensors report).
         seed: Seed of the excitation and of the log's noise.
+        target_episodes: Training episodes of the fine-tuning on the real proxy.
     """
 
     task: str = "simreal/PendulumSwingup-v0"
@@ -60,9 +68,10 @@ class DemoConfig:
     log_seconds: float = 20.0
     noise: float = 0.0
     seed: int = 0
+    target_episodes: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("seeds", "episodes", "demo_steps"):
+        for name in ("seeds", "episodes", "demo_steps", "target_episodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
@@ -103,7 +112,7 @@ def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) 
     env.close()
     write_log(recording, path)
     say(
-        f"[1/4] recorded {recording.duration:.0f} s on {env.spec.id} -> {path} "
+        f"[1/5] recorded {recording.duration:.0f} s on {env.spec.id} -> {path} "
         f"({recording.measurement})"
     )
 
@@ -126,7 +135,7 @@ def identify(config: DemoConfig, log: Path, out: Path, say: Callable[[str], None
     env.close()
     plot_fit(result, out.with_suffix(".png"))
     write_fit(result, out, [str(log)])
-    say(f"[2/4] fitted {len(result.params)} parameters to the log:\n{format_table(result)}")
+    say(f"[2/5] fitted {len(result.params)} parameters to the log:\n{format_table(result)}")
 
 
 def conditions(config: DemoConfig) -> list[Condition]:
@@ -169,14 +178,18 @@ def run_demo(
     if not fit_path.is_file():
         identify(config, log, fit_path, say)
     defaults = training_defaults(config.task)
-    learners = ("bc", defaults["algo"])
+    learners = ("bc", "bcrl")
+    rl_steps = config.steps or RL_STEPS
     say(
-        f"[3/4] training, {config.seeds} seeds per condition: BC of the expert's demonstrations "
-        f"under each condition's randomization, and {defaults['algo'].upper()}"
+        f"[3/5] training, {config.seeds} seeds per condition: BC of the expert's demonstrations "
+        f"under each condition's randomization, and that clone fine-tuned by SAC for "
+        f"{rl_steps:,} steps with the demonstrations in every batch"
     )
-    sweeps = {}
+    sweeps, configs = {}, {}
     for learner in learners:
-        steps = config.demo_steps if learner == "bc" else config.steps or defaults["steps"]
+        kwargs = dict(defaults["algo_kwargs"].get(learner, {}))
+        if learner == "bcrl":
+            kwargs["demo_steps"] = config.demo_steps
         for label, source, widths in (
             ("default", "default", (0.0, config.wide_width)),
             ("fit", str(fit_path), (1.0,)),
@@ -185,30 +198,44 @@ def run_demo(
                 task=config.task,
                 widths=widths,
                 seeds=config.seeds,
-                steps=steps,
+                steps=config.demo_steps if learner == "bc" else rl_steps,
                 eval_on=(real,),
                 algos=(learner,),
                 dr=resolve_dr(config.task, [source]),
                 episodes=config.episodes,
                 n_envs=defaults["n_envs"],
-                algo_kwargs={learner: defaults["algo_kwargs"].get(learner, {})},
+                algo_kwargs={learner: kwargs},
             )
             folder = out / f"sweep_{learner}_{label}"
             sweeps[learner, label] = run_sweep(sweep, folder, jobs=jobs).rows
-    say("[4/4] evaluating on the real proxy")
+            configs[learner, label] = (sweep, folder)
+    say(
+        f"[4/5] fine-tuning the sysid-centred BC -> RL policies on the real proxy, "
+        f"{config.target_episodes} training episodes each"
+    )
+    targets = fine_tune_on_target(config, *configs["bcrl", "fit"], out)
+    say("[5/5] evaluating on the real proxy")
     expert = evaluate("expert", real, episodes=config.episodes)
     rows = []
     for learner in learners:
         for condition in conditions(config):
             members = [r for r in sweeps[learner, condition.dr] if r["width"] == condition.width]
-            row = {"learner": learner, "condition": condition.name, "dr": condition.dr,
-                   "width": condition.width}  # fmt: skip
-            for env_id, key in ((config.task, "nominal"), (real, "real")):
-                mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
-                success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
-                row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
-            row["seeds"] = len(members)
-            rows.append(row)
+            rows.append(summarise(learner, condition, members, config.task, real))
+    target_condition = Condition(
+        f"sysid-centred DR + {config.target_episodes} "
+        f"episode{'s' if config.target_episodes != 1 else ''} on the proxy",
+        "fit",
+        1.0,
+    )
+    members = []
+    for seed, folder in enumerate(targets):
+        member = {"seed": seed}
+        for env_id in (config.task, real):
+            result = evaluate(folder, env_id, episodes=config.episodes, seed=10_000)
+            mean, _, success = metric_columns(env_id)
+            member[mean], member[success] = result.mean_return, result.success_rate
+        members.append(member)
+    rows.append(summarise("target", target_condition, members, config.task, real))
     results = {
         "config": asdict(config),
         "real_proxy": real,
@@ -222,6 +249,46 @@ def run_demo(
     written = [out / "results.json", out / "demo.png", fit_path, fit_path.with_suffix(".png")]
     say(f"\nWrote {', '.join(str(p) for p in written)} in {results['seconds']:.0f} s")
     return results
+
+
+def fine_tune_on_target(config: DemoConfig, sweep: object, folder: Path, out: Path) -> list[Path]:
+    """Stage 4: each seed's sysid-centred BC -> RL policy, fine-tuned on the real proxy.
+
+    SAC goes on from the sweep run (actor and critics), the demonstrations it was
+    cloned from still half of every batch, for at most ``target_episodes`` training
+    episodes on the proxy. Returns the run folders (finished ones are kept).
+    """
+    from simreal.envs.registry import task_for
+    from simreal.learning.sac_finetune import SACFinetuneConfig
+    from simreal.learning.sac_finetune_run import finetune_sac
+    from simreal.sweeps import expand
+
+    real = task_for(config.task).real_id
+    runs = []
+    for point in expand(sweep):
+        source = folder / "runs" / point.run_id
+        settings = {k: v for k, v in point.algo_kwargs.items() if k in ("utd",)}
+        target = SACFinetuneConfig(real, None, seed=point.seed, critic_warmup=0,
+                                   episodes=config.target_episodes,
+                                   algo_kwargs=point.algo_kwargs.get("algo_kwargs", {}),
+                                   **settings)  # fmt: skip
+        runs.append(finetune_sac(target, source, out / f"target_s{point.seed}", progress=False))
+    return runs
+
+
+def summarise(learner: str, condition: Condition, members: list[dict], task: str,
+              real: str) -> dict:  # fmt: skip
+    """One row of the comparison: mean return (95% CI) and success over the seeds."""
+    from simreal.sweeps.run import metric_columns
+
+    row = {"learner": learner, "condition": condition.name, "dr": condition.dr,
+           "width": condition.width}  # fmt: skip
+    for env_id, key in ((task, "nominal"), (real, "real")):
+        mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
+        success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
+        row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
+    row["seeds"] = len(members)
+    return row
 
 
 def format_table(results: dict) -> str:

@@ -15,6 +15,7 @@ from tests.conftest import run_cli
 def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     tiny = ["--steps", "200", "--demo-steps", "400", "--seeds", "1", "--episodes", "2"]
+    tiny += ["--target-episodes", "1"]
     tiny += ["--jobs", "2"]
     result = run_cli("demo", *tiny, "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -22,9 +23,13 @@ def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> No
     results = json.loads((out / "results.json").read_text())
     assert [(c["learner"], c["condition"]) for c in results["conditions"]] == [
         (learner, condition)
-        for learner in ("bc", "sac")
+        for learner in ("bc", "bcrl")
         for condition in ("nominal only", "wide DR (width 2)", "sysid-centred DR")
-    ]
+    ] + [("target", "sysid-centred DR + 1 episode on the proxy")]
+    # The target fine-tune took its one training episode on the proxy, counted apart.
+    target = json.loads((out / "target_s0" / "finetune.json").read_text())
+    assert target["settings"]["task"] == "simreal/PendulumSwingupReal-v0"
+    assert target["ran"]["training_episodes"] == 1 and target["ran"]["env_steps"] == 400
     assert results["real_proxy"] == "simreal/PendulumSwingupReal-v0"
     # The log holds the proxy's sensor readings; the fit recovers its 40 ms command latency and
     # its encoder's 0.05 rad offset, and fit.yaml is a DR spec with both.
@@ -34,12 +39,12 @@ def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> No
     assert fit["sysid"]["values"]["bias.qpos[hinge]"] == pytest.approx(0.05, rel=0.1)
     assert {t.id for t in load_spec(out / "fit.yaml").terms} >= {"latency.action",
                                                                   "bias.qpos[hinge]"}  # fmt: skip
-    for png in ("demo.png", "fit.png", "sweep_sac_default/transfer.png"):
+    for png in ("demo.png", "fit.png", "sweep_bcrl_default/transfer.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG", png
     stamps = {p: (out / p).stat().st_mtime_ns for p in ("fit.yaml", "real_log.parquet")}
     again = run_cli("demo", *tiny, "--out", str(out))
     assert again.returncode == 0, again.stderr
-    assert "[1/4]" not in again.stdout and "[2/4]" not in again.stdout  # not redone
+    assert "[1/5]" not in again.stdout and "[2/5]" not in again.stdout  # not redone
     assert {p: (out / p).stat().st_mtime_ns for p in stamps} == stamps
     assert again.stderr.count("2 of 2 runs already finished") == 2  # four sweeps: 2, 1, 2, 1
     assert again.stderr.count("1 of 1 runs already finished") == 2
