@@ -158,8 +158,14 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         parser.error(
             "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
         )
-    if not 0 <= args.demo_fraction < 1 or args.utd < 1 or args.checkpoint_every < 1:
-        parser.error("--demo-fraction must be in [0, 1), --utd and --checkpoint-every >= 1.")
+    if not 0 <= args.demo_fraction < 1:
+        parser.error(
+            f"--demo-fraction must be in [0, 1) (the rest of every batch is online data), got "
+            f"{args.demo_fraction}."
+        )
+    for flag, value in (("--utd", args.utd), ("--checkpoint-every", args.checkpoint_every)):
+        if value < 1:
+            parser.error(f"{flag} must be >= 1, got {value}.")
     for path in args.demos or []:
         if not path.is_file():
             parser.error(f"--demos: {path} is not a file; give a simreal collect dataset.")

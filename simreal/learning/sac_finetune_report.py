@@ -3,7 +3,8 @@
 Every check that can fail (the source run, its spaces, the demonstrations, the
 folder) runs before the first episode on the target. Training episodes and
 evaluation episodes are counted apart; the evaluation before fine-tuning is kept
-in ``evaluation_before.json``, so a resumed run does not repeat it on the target.
+in ``evaluation_before.json``, so a resumed run does not repeat it on the target,
+and a finished fine-tune run again runs nothing and says so.
 """
 
 from __future__ import annotations
@@ -14,42 +15,105 @@ import sys
 from pathlib import Path
 
 from simreal.atomic_io import write_json_atomic
+from simreal.learning.policy_store import RunError
 from simreal.learning.sac_finetune import SACFinetuneConfig
 
 BEFORE = "evaluation_before.json"
 
 
-def _precheck(config: SACFinetuneConfig, policy: Path, out: Path, trust_pickle: bool) -> None:
-    """Everything :func:`finetune_sac` would refuse, checked before any episode."""
+def _tagged(flag: str, error: RunError) -> RunError:
+    return RunError(f"{flag}: {error}")
+
+
+def _precheck(
+    config: SACFinetuneConfig, policy: Path, out: Path, trust_pickle: bool
+) -> dict | None:
+    """Everything :func:`finetune_sac` would refuse, checked before any episode.
+
+    Returns:
+        The record of a fine-tune that ``out`` already holds with these settings and
+        that finished, evaluation included (``None`` otherwise).
+
+    Raises:
+        RunError: Starting with the flag to fix.
+    """
     import numpy as np
 
     from simreal.learning.sac_finetune import (
         check_source,
         load_demo_transitions,
-        run_settings,
+        plan,
         source_datasets,
     )
-    from simreal.learning.sac_finetune_run import JOURNAL, check_folder, journal_count
-
-    kind, source = check_source(policy, config.task, trust_pickle)
-    paths = config.demos or source_datasets(policy)
-    space = source.action_space
-    demos = load_demo_transitions(
-        paths, config.task, space.low.astype(np.float64), space.high.astype(np.float64)
+    from simreal.learning.sac_finetune_run import (
+        can_step,
+        check_folder,
+        finished_record,
+        folder_settings,
     )
+
+    try:
+        kind, source = check_source(policy, config.task, trust_pickle)
+    except RunError as error:
+        raise _tagged("--policy", error) from None
+    paths = config.demos or source_datasets(policy)
+    for path in [] if config.demos else paths:
+        if not Path(path).is_file():
+            raise RunError(
+                f"--policy: {policy} was cloned from {path}, which is not a file here; give "
+                "--demos (a simreal collect dataset of the task)."
+            )
+    space = source.action_space
+    low, high = space.low.astype(np.float64), space.high.astype(np.float64)
+    try:
+        demos = load_demo_transitions(paths, config.task, low, high)
+    except RunError as error:
+        raise _tagged("--demos" if config.demos else "--policy", error) from None
     if demos is None and kind != "sac":
-        from simreal.learning.policy_store import RunError
-
         raise RunError(
-            f"{policy} is a {kind} run with no dataset of its own; give --demos (a simreal "
-            "collect dataset of the task) for the demonstration half of the batches."
+            f"--policy: {policy} is a {kind} run with no dataset of its own; give --demos (a "
+            "simreal collect dataset of the task) for the demonstration half of the batches."
         )
-    settings = {**run_settings(config), "demos": list(paths), "from": str(policy)}
-    check_folder(out, settings)
-    if config.episodes is not None and journal_count(out / JOURNAL) >= config.episodes:
-        from simreal.learning.policy_store import RunError
+    try:
+        check_folder(out, folder_settings(config, policy, paths))
+        done = finished_record(out)
+        if done is not None and "evaluation" in done:
+            return done
+        can_step(config, out, plan(config)[1])
+    except RunError as error:
+        raise _tagged("--out", error) from None
+    return None
 
-        raise RunError(f"{out} has used all {config.episodes} episodes of its budget.")
+
+def _counted(ran: dict) -> str:
+    """``N env steps in M training episodes`` of a fine-tune's ``ran`` record."""
+    if ran["training_episodes"] is not None:
+        episodes = f"{ran['training_episodes']} training episodes"
+    else:
+        episodes = f"{ran['finished_episodes']} finished training episodes"
+    return f"{ran['env_steps']:,} env steps in {episodes}"
+
+
+def _evaluation_before(
+    config: SACFinetuneConfig, policy: Path, out: Path, episodes: int, trust_pickle: bool
+) -> object:
+    """The source's evaluation on the target: kept from an earlier start, or run and kept."""
+    from simreal.learning.evaluate import Evaluation, evaluate
+
+    saved = out / BEFORE
+    try:
+        stored = json.loads(saved.read_text())
+        kept = Evaluation(**{**stored, "success_ci95": tuple(stored["success_ci95"])})
+    except (OSError, ValueError, TypeError, KeyError):
+        kept = None
+    if kept is not None and (kept.policy, kept.env_id, kept.episodes) == (
+        str(policy), config.task, episodes):  # fmt: skip
+        print(f"evaluation before fine-tuning: kept from {saved}", file=sys.stderr)
+        return kept
+    before = evaluate(policy, config.task, episodes, trust_pickle=trust_pickle)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(saved, before.to_dict())
+    return before
 
 
 def report_sac_finetune(
@@ -65,28 +129,26 @@ def report_sac_finetune(
     Returns:
         The exit code: 0, or 130 when interrupted (a checkpoint was written).
     """
-    from simreal.learning.evaluate import Evaluation, evaluate
-    from simreal.learning.policy_store import RunError
+    from simreal.learning.evaluate import evaluate
     from simreal.learning.sac_finetune_run import finetune_sac
     from simreal.learning.train import TrainingInterrupted
 
     try:
-        _precheck(config, policy, out, trust_pickle)
+        done = _precheck(config, policy, out, trust_pickle)
     except RunError as error:
-        parser.error(f"--policy: {error}" if str(policy) in str(error) else str(error))
-    before = None
-    if eval_episodes:
-        saved = out / BEFORE
-        if saved.is_file():
-            stored = json.loads(saved.read_text())
-            before = Evaluation(**{**stored, "success_ci95": tuple(stored["success_ci95"])})
-            print(f"evaluation before fine-tuning: kept from {saved}", file=sys.stderr)
-        else:
-            before = evaluate(policy, config.task, eval_episodes, trust_pickle=trust_pickle)
-            out.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(saved, before.to_dict())
+        parser.error(str(error))
+    if done is not None:
+        print(
+            f"{out} is already fine-tuned with these settings ({_counted(done['ran'])}); "
+            f"nothing ran: its results are in {out / 'finetune.json'}."
+        )
+        return 0
     try:
+        before = None
+        if eval_episodes:
+            before = _evaluation_before(config, policy, out, eval_episodes, trust_pickle)
         out = finetune_sac(config, policy, out, trust_pickle=trust_pickle)
+        after = evaluate(out, config.task, episodes=eval_episodes) if eval_episodes else None
     except TrainingInterrupted as stop:
         done = f"checkpoint at {stop.steps} env steps in {stop.out}" if stop.steps else "no steps"
         print(f"interrupted ({done}); rerun the same command to resume.", file=sys.stderr)
@@ -94,7 +156,6 @@ def report_sac_finetune(
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume.", file=sys.stderr)
         return 130
-    after = evaluate(out, config.task, episodes=eval_episodes) if eval_episodes else None
     document = json.loads((out / "finetune.json").read_text())
     ran = document["ran"]
     document["evaluation"] = {
@@ -104,13 +165,10 @@ def report_sac_finetune(
         "after": after.to_dict() if after else None,
     }
     write_json_atomic(out / "finetune.json", document)
-    episodes = ran["training_episodes"]
-    counted = f"{episodes} training episodes" if episodes is not None else (
-        f"{ran['finished_episodes']} finished training episodes")  # fmt: skip
     drawn = ran["demo_draws"] + ran["online_draws"]
     print(
-        f"fine-tuned {policy} with SAC on {config.task}: {ran['env_steps']:,} env steps in "
-        f"{counted}, {ran['gradient_steps']:,} gradient steps ({ran['updates_actor_frozen']:,} "
+        f"fine-tuned {policy} with SAC on {config.task}: {_counted(ran)}, "
+        f"{ran['gradient_steps']:,} gradient steps ({ran['updates_actor_frozen']:,} "
         f"with the actor frozen); {ran['demo_draws']:,} of {drawn:,} sampled transitions from "
         f"{ran['demo_transitions']:,} demonstration transitions: {out}"
     )

@@ -10,7 +10,9 @@ Ctrl-C writes a checkpoint and raises :class:`~simreal.learning.train.TrainingIn
 rerunning the same command resumes from the newest checkpoint (after a kill, too).
 The episode budget is counted from ``target_episodes.txt``, not from the
 checkpoint: an episode that ran after the last checkpoint was still an episode
-on the target, so a resumed run has that many fewer.
+on the target, so a resumed run has that many fewer. A resumed run starts a fresh
+episode on every env; when the budget has fewer left than that, the run ends at
+its newest checkpoint without another step on the target.
 """
 
 from __future__ import annotations
@@ -92,6 +94,47 @@ def check_folder(out: Path, settings: dict) -> None:
 def journal_count(path: Path) -> int:
     """Training episodes recorded in a fine-tune's journal (0 if there is none)."""
     return len(path.read_text().splitlines()) if path.is_file() else 0
+
+
+def folder_settings(config: SACFinetuneConfig, source_run: Path, demo_paths: tuple) -> dict:
+    """What a fine-tune folder records as its settings, and a rerun must match to resume."""
+    return {**run_settings(config), "demos": list(demo_paths), "from": str(source_run)}
+
+
+def finished_record(out: Path) -> dict | None:
+    """A finished fine-tune's ``finetune.json`` (``None`` for a folder without one)."""
+    path = Path(out) / "finetune.json"
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) and document.get("ran") else None
+
+
+def can_step(config: SACFinetuneConfig, out: Path, n_envs: int) -> bool:
+    """Whether the episode budget lets (re)started training take another step.
+
+    Every env starts a fresh episode when training starts, so ``n_envs`` of them
+    must be left of the budget; with fewer, a resumed run ends at its newest
+    checkpoint (``False``).
+
+    Raises:
+        RunError: When no episodes are left and there is no checkpoint to end at.
+    """
+    from simreal.learning.checkpoint import latest_checkpoint
+
+    if config.episodes is None:
+        return True
+    used = journal_count(Path(out) / JOURNAL)
+    if config.episodes - used >= n_envs:
+        return True
+    if latest_checkpoint(Path(out) / CHECKPOINT) is None:
+        raise RunError(
+            f"{out} used {used} of its {config.episodes} target episodes before its first "
+            f"checkpoint, which leaves too few for {n_envs} env(s) to resume; fine-tune into "
+            "another --out."
+        )
+    return False
 
 
 def _sac_kwargs(config: SACFinetuneConfig, kind: str, source: Any, n_envs: int) -> dict:  # noqa: ANN401
@@ -183,21 +226,15 @@ def finetune_sac(
     kind, source = check_source(source_run, config.task, trust_pickle)
     bound, n_envs = plan(config)
     demo_paths = config.demos or source_datasets(source_run)
-    settings = {**run_settings(config), "demos": list(demo_paths), "from": str(source_run)}
+    settings = folder_settings(config, source_run, demo_paths)
     check_folder(out, settings)
     low = source.action_space.low.astype(np.float64)
     high = source.action_space.high.astype(np.float64)
     demos = load_demo_transitions(demo_paths, config.task, low, high)
-    if (out / "finetune.json").is_file() and json.loads((out / "finetune.json").read_text()).get(
-        "ran"
-    ):
+    if finished_record(out) is not None:
         return out  # finished: the same command again changes nothing
+    steps_left = can_step(config, out, n_envs)
     used = journal_count(out / JOURNAL)
-    if config.episodes is not None and used >= config.episodes:
-        raise RunError(
-            f"{out} has used all {config.episodes} target episodes of its budget "
-            f"({out / JOURNAL}); fine-tune into another --out for more."
-        )
     with SigintFlag() as flag:
         out.mkdir(parents=True, exist_ok=True)
         record = out / "finetune.json"
@@ -229,6 +266,12 @@ def finetune_sac(
             env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
             state = checkpoint_extra(latest)
             print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
+            if not steps_left:
+                print(
+                    f"{out}: {used} of its {config.episodes} target episodes were used before "
+                    f"it stopped; it ends at {model.num_timesteps} steps without another one",
+                    file=sys.stderr,
+                )
         start = [p.detach().clone() for p in model.actor.parameters()]
         buffer = model.replay_buffer
         warmup = OffPolicyCriticWarmup(config.critic_warmup)
@@ -245,13 +288,13 @@ def finetune_sac(
                               model.num_timesteps, record_curve=False, extra=extra)  # fmt: skip
         callbacks: list = [saver, warmup, curve]
         budget = None
-        if config.episodes is not None:
+        if config.episodes is not None and steps_left:
             budget = EpisodeBudget(config.episodes, bound, used=used, journal=out / JOURNAL)
             callbacks.append(budget)
         if progress and not sys.stderr.isatty():
             callbacks.append(ProgressLines(bound))
-        remaining = bound - model.num_timesteps
-        if remaining > 0:
+        remaining = bound - model.num_timesteps if steps_left else 0
+        if remaining > 0 and not flag.raised:  # Ctrl-C while building: no step on the target
             bar = progress and sys.stderr.isatty()
             model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=False,
                         tb_log_name="run", progress_bar=bar)  # fmt: skip
@@ -260,12 +303,13 @@ def finetune_sac(
             env.close()
             raise TrainingInterrupted(saver.trained, out)
         final = extra()
+        episodes_used = used if config.episodes is not None else None  # ended at a checkpoint
         save_checkpoint(out / CHECKPOINT, model, env, model.num_timesteps, [], final)
         changed = any(not torch.equal(a, b)
                       for a, b in zip(start, model.actor.parameters(), strict=True))  # fmt: skip
         ran = {
             "env_steps": int(model.num_timesteps),
-            "training_episodes": budget.started if budget else None,
+            "training_episodes": budget.started if budget else episodes_used,
             "finished_episodes": len(curve.points),
             "gradient_steps": (final["frozen"] + final["trained"]) * model.gradient_steps,
             "updates_actor_frozen": final["frozen"] * model.gradient_steps,
