@@ -8,6 +8,11 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # subprocesses too: see benchmarks/rl_throughput.py
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # the tests' MLPs are tiny; more threads only contend for the cores
 
 import simreal  # noqa: E402,F401  (registers the tasks)
 from simreal.envs.registry import TASKS, task_ids  # noqa: E402
