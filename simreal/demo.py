@@ -71,6 +71,12 @@ class DemoConfig:
     target_episodes: int = 10
 
     def __post_init__(self) -> None:
+        from simreal.learning.sac_finetune import MAX_EPISODES
+
+        if isinstance(self.target_episodes, int) and self.target_episodes > MAX_EPISODES:
+            raise ValueError(
+                f"target_episodes must be at most {MAX_EPISODES}, got {self.target_episodes}."
+            )
         for name in ("seeds", "episodes", "demo_steps", "target_episodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

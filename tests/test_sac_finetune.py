@@ -169,9 +169,11 @@ def test_sb3_calls_rollout_end_before_train_and_the_warmup_freezes_the_actor_the
     assert order.events[-10:] == ["rollout_end", "train(frozen)"] * 5
     assert (warmup.frozen_updates, warmup.actor_updates) == (5, 0)
     assert all(torch.equal(a, b) for a, b in zip(start, after_warmup, strict=True))
+    assert float(model.log_ent_coef.detach()) == pytest.approx(0.0)  # held at alpha = 1
     model.learn(3, callback=CallbackList([warmup, order]), reset_num_timesteps=False)
     assert order.events[-2:] == ["rollout_end", "train(actor)"]
     assert warmup.actor_updates == 3
+    assert float(model.log_ent_coef.detach()) != pytest.approx(0.0)  # tuned once the actor trains
     moved = [p.detach() for p in model.actor.parameters()]
     assert not all(torch.equal(a, b) for a, b in zip(after_warmup, moved, strict=True))
 

@@ -147,6 +147,10 @@ def load_source(bc_run: Path, task: str, trust_pickle: bool = False) -> Any:  # 
         raise RunError(
             f"{bc_run} is not a Gaussian BC run or a PPO run; clone with --head gaussian."
         )
+    from simreal.learning.sac_finetune import source_kind
+
+    if source_kind(bc_run) == "sac":
+        raise RunError(f"{bc_run} is a SAC run, which PPO cannot go on from; add --algo sac.")
     source = load_model(bc_run, "ppo", trust_pickle=trust_pickle)
     env = make(task)
     shape = env.observation_space.shape

@@ -236,14 +236,18 @@ class BCRegulariser(BaseCallback):
 
 
 class OffPolicyCriticWarmup(BaseCallback):
-    """Freeze an off-policy actor (SAC's) until the critic has trained ``steps`` env steps.
+    """Freeze an off-policy actor (SAC's) and its entropy coefficient while the critic warms up.
 
-    SB3's off-policy ``learn`` calls ``on_rollout_end`` after every collection and
-    just before ``train()``; the actor's parameters stop requiring gradients there
-    while ``num_timesteps <= learning_starts + steps``, so SAC's actor loss moves
-    only the critic (whose optimizer clears those gradients before its own step) and
-    the actor's optimizer has nothing to apply. ``frozen_updates`` and
-    ``actor_updates`` count the ``train()`` calls of each kind.
+    SB3's off-policy ``learn`` calls ``on_rollout_end`` after every collection, just
+    before ``train()``, and ``on_rollout_start`` after it. While ``num_timesteps <=
+    learning_starts + steps``, the actor's parameters stop requiring gradients at
+    ``on_rollout_end``, so SAC's actor loss changes nothing (the critic's optimizer
+    clears the gradients it leaves before its own step), and the entropy coefficient
+    is put back at ``on_rollout_start`` to its value before ``train()``: tuned against a
+    frozen actor, it would grow towards the target entropy and, once the actor trains,
+    push the clone towards noise. The first update after the warm-up starts the
+    coefficient's optimizer afresh. ``frozen_updates`` and ``actor_updates`` count the
+    ``train()`` calls of each kind.
 
     Args:
         steps: Env steps after ``learning_starts`` with the actor frozen (0: off).
@@ -256,6 +260,7 @@ class OffPolicyCriticWarmup(BaseCallback):
         self.steps = steps
         self.frozen_updates = 0
         self.actor_updates = 0
+        self.held: Any = None  # the entropy coefficient's log before a frozen train()
 
     def _on_step(self) -> bool:
         return True
@@ -266,11 +271,28 @@ class OffPolicyCriticWarmup(BaseCallback):
         frozen = self.num_timesteps <= self.model.learning_starts + self.steps
         for parameter in self.model.actor.parameters():
             parameter.requires_grad_(not frozen)
+        log_alpha = getattr(self.model, "log_ent_coef", None)
         if frozen:
             self.frozen_updates += 1
+            if log_alpha is not None:
+                self.held = log_alpha.detach().clone()
         else:
+            if self.actor_updates == 0 and self.frozen_updates and log_alpha is not None:
+                self.model.ent_coef_optimizer.state.clear()  # no momentum from the warm-up
             self.actor_updates += 1
 
+    def _on_rollout_start(self) -> None:
+        self._restore()
+
     def _on_training_end(self) -> None:
+        self._restore()
         for parameter in self.model.actor.parameters():
             parameter.requires_grad_(True)
+
+    def _restore(self) -> None:
+        if self.held is not None:
+            import torch
+
+            with torch.no_grad():
+                self.model.log_ent_coef.copy_(self.held)
+            self.held = None

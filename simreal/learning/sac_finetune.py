@@ -209,9 +209,20 @@ def check_source(run: Path, task: str, trust_pickle: bool = False) -> tuple[str,
 
 
 def load_demo_transitions(
-    paths: tuple[str, ...], task: str, low: np.ndarray, high: np.ndarray
+    paths: tuple[str, ...],
+    task: str,
+    low: np.ndarray,
+    high: np.ndarray,
+    obs_dim: int | None = None,
 ) -> dict[str, np.ndarray] | None:
     """The transitions of every dataset in ``paths``, checked against ``task``.
+
+    Args:
+        paths: ``simreal collect`` datasets.
+        task: The env id they must belong to (or its real proxy).
+        low: The action space's lower bound.
+        high: Its upper bound.
+        obs_dim: The observation width they must have (``None``: not checked).
 
     Raises:
         RunError: For a dataset of another task or other spaces, or unreadable.
@@ -237,6 +248,11 @@ def load_demo_transitions(
         if part["actions"].shape[1] != low.size:
             raise RunError(
                 f"{path} has {part['actions'].shape[1]} action entries, {task} has {low.size}."
+            )
+        if obs_dim is not None and part["obs"].shape[1] != obs_dim:
+            raise RunError(
+                f"{path} has {part['obs'].shape[1]} observation entries, {task} has {obs_dim}; "
+                "collect the demonstrations on this task."
             )
         parts.append(part)
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

@@ -66,7 +66,9 @@ def _precheck(
     space = source.action_space
     low, high = space.low.astype(np.float64), space.high.astype(np.float64)
     try:
-        demos = load_demo_transitions(paths, config.task, low, high)
+        demos = load_demo_transitions(
+            paths, config.task, low, high, source.observation_space.shape[0]
+        )
     except RunError as error:
         raise _tagged("--demos" if config.demos else "--policy", error) from None
     if demos is None and kind != "sac":

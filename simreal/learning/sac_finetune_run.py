@@ -146,7 +146,9 @@ def _sac_kwargs(config: SACFinetuneConfig, kind: str, source: Any, n_envs: int) 
         arch = arch.get("pi", DEFAULT_NET) if isinstance(arch, dict) else arch
         kwargs["policy_kwargs"] = {"net_arch": list(arch)}
     kwargs.setdefault("ent_coef", "auto_0.01")
-    kwargs.setdefault("learning_starts", 100)
+    # SB3 acts uniformly at random until learning_starts: the policy being fine-tuned must act
+    # from the first step (on a robot above all), and the demonstrations fill the batches.
+    kwargs.setdefault("learning_starts", 0)
     kwargs.update(train_freq=1, gradient_steps=config.utd * n_envs)
     return kwargs
 
@@ -230,7 +232,9 @@ def finetune_sac(
     check_folder(out, settings)
     low = source.action_space.low.astype(np.float64)
     high = source.action_space.high.astype(np.float64)
-    demos = load_demo_transitions(demo_paths, config.task, low, high)
+    demos = load_demo_transitions(
+        demo_paths, config.task, low, high, source.observation_space.shape[0]
+    )
     if finished_record(out) is not None:
         return out  # finished: the same command again changes nothing
     steps_left = can_step(config, out, n_envs)
