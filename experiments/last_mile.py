@@ -65,6 +65,7 @@ class Settings:
 
 FAMILIES = {
     "PendulumSwingup": Settings(demos=10, steps=8000, net=(64, 64), learning_rate=1e-3),
+    "CartpoleBalance": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
     "CartpoleSwingup": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
     "Reach": Settings(demos=20, steps=15000, net=(256, 256)),
     "Push": Settings(demos=20, steps=20000, net=(256, 256)),
@@ -81,6 +82,8 @@ args = parser.parse_args()
 
 torch.set_num_threads(1)  # small MLPs: one thread is as fast, and immune to oversubscription
 task = task_for(args.task)
+if task.name not in FAMILIES:
+    parser.error(f"--task: {args.task} has no settings here; use one of {', '.join(FAMILIES)}.")
 settings = FAMILIES[task.name]
 if args.steps is not None or args.target_episodes is not None:
     chosen = {"steps": args.steps or settings.steps,

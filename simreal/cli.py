@@ -211,8 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import torch
 
         # simreal's policies are small MLPs: one torch thread trains them as fast as more,
-        # and more threads collapse when another process shares the cores
-        # (benchmarks/rl_throughput.py: PPO 12,113 -> 352 env steps/s on Reach).
+        # and more threads slow training many-fold when another process shares the cores.
         torch.set_num_threads(1)
         from simreal.learning.commands import run_eval, run_train
         from simreal.learning.dataset_commands import run_bc, run_collect

@@ -1,7 +1,7 @@
 """A replay buffer that keeps demonstrations: every batch half offline, half online (RLPD).
 
 RLPD's "symmetric sampling" (Ball et al. 2023) draws each minibatch half from the
-prior data and half from the agent's own transitions, so the demonstrations
+prior data and half from the policy's own transitions, so the demonstrations
 keep their weight however much online data arrives. :class:`DemoReplayBuffer` is
 SB3's ``ReplayBuffer`` (online data, checkpointed like any SAC buffer) with a
 second, fixed ``ReplayBuffer`` of demonstrations beside it; it is given to SAC

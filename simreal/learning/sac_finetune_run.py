@@ -267,7 +267,7 @@ def finetune_sac(
         else:
             restore_checkpoint(latest, model, env)
             env.training = False
-            env.seed(config.seed + model.num_timesteps)  # fresh episodes, not the first ones
+            env.seed(1_000_000 * (config.seed + 1) + model.num_timesteps)  # fresh, not eval seeds
             state = checkpoint_extra(latest)
             print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
             if not steps_left:

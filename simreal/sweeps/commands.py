@@ -53,7 +53,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="comma-separated learners: ppo, sac, bc (behaviour cloning of the task's expert "
         "demonstrating under the run's DR; --steps is then the demonstration budget) or bcrl "
-        "(that clone, from 20,000 demonstration steps, fine-tuned by SAC with the "
+        "(that clone, from the task's train.yaml demo_steps or 20,000, fine-tuned by SAC with the "
         "demonstrations in every batch for --steps) (default: the task's training defaults)",
     )
     sweep.add_argument(
