@@ -221,3 +221,24 @@ def test_bc_to_sac_improves_a_weakened_clone_within_2000_steps(
     assert after > clone + 10, (clone, after)
     record = json.loads((tuned / "finetune.json").read_text())
     assert record["ran"]["demo_draws"] == record["ran"]["online_draws"] > 0
+
+
+def test_a_ppo_run_is_distilled_into_layer_normed_sac_that_takes_utd_steps(
+    reach: dict[str, Path], tmp_path: Path
+) -> None:
+    from simreal.learning.train import TrainConfig, train
+
+    ppo = {"n_steps": 32, "batch_size": 64, "n_epochs": 1}
+    source = train(TrainConfig(TASK, "ppo", 64, 0, 2, None, 1.0, 64, ppo), tmp_path / "ppo",
+                   progress=False)  # fmt: skip
+    from simreal.learning.sac_finetune_run import finetune_sac
+
+    config = SACFinetuneConfig(TASK, 120, utd=2, critic_warmup=10, demos=(str(reach["demos"]),),
+                               algo_kwargs=SMALL)  # fmt: skip
+    run = finetune_sac(config, source, tmp_path / "ft", progress=False)
+    record = json.loads((run / "finetune.json").read_text())
+    assert record["actor_init"]["from"] == "ppo"
+    assert record["actor_init"]["action_mse"] < 0.01
+    assert record["ran"]["gradient_steps"] == (120 - 50) * 2  # 2 per env step after the start
+    assert json.loads((run / "policy.json").read_text())["policy"] == "LayerNormMlpPolicy"
+    assert any(isinstance(m, torch.nn.LayerNorm) for m in load_model(run, "sac").critic.qf0)
