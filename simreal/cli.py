@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="end to end: log the real proxy, fit it, train (BC, then RL) on nominal / wide DR / "
         "sysid-centred DR, fine-tune on the proxy, compare on it",
-        description="The main job on built-in defaults (under 10 minutes on 2 cores): record an "
+        description="The main job on built-in defaults: record an "
         "excitation log on the task's real proxy, fit the model's parameters, latency and "
         "encoder offset to it, train policies on the nominal model, under wide DR and under DR "
         "centred on the fit (behaviour cloning of the task's expert, then that clone fine-tuned "

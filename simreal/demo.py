@@ -43,7 +43,7 @@ RL_STEPS = 6000  # SAC fine-tuning steps of the BC -> RL learner
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Settings of the demo (the defaults run in about 6 minutes on 2 cores).
+    """Settings of the demo.
 
     Attributes:
         task: Nominal task id; its real proxy plays the robot.
