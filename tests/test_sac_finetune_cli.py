@@ -435,3 +435,17 @@ def test_bad_input_exits_2_without_a_traceback_from_the_shell(
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("simreal finetune: error: --demos: ") and done.stdout == ""
     assert not (tmp_path / "out").exists()
+
+
+def test_flags_of_the_other_algorithm_are_refused(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    for args, message in (
+        (("--utd", "4"), "--utd set(s) --algo sac only; add --algo sac."),
+        (("--algo", "sac", "--bc-weight", "0.5"), "--bc-weight set(s) --algo ppo only"),
+    ):
+        done = run_cli("finetune", "--policy", str(tmp_path / "none"), "--task",
+                       "simreal/Reach-v0", *args, "--out", str(tmp_path / "x"))  # fmt: skip
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()

@@ -152,6 +152,17 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         args.envs = 8 if args.algo == "ppo" else 1
     if args.critic_warmup is None:
         args.critic_warmup = 4096 if args.algo == "ppo" else 1000
+    only = {
+        "sac": {"--demos": args.demos is not None, "--demo-fraction": args.demo_fraction != 0.5,
+                "--utd": args.utd != 2, "--no-layer-norm": args.no_layer_norm,
+                "--checkpoint-every": args.checkpoint_every != 5000},
+        "ppo": {"--min-std": args.min_std != 0.02, "--bc-weight": args.bc_weight != 1.0,
+                "--bc-decay": args.bc_decay != 0.9},
+    }  # fmt: skip
+    for algo, flags in only.items():
+        given = [flag for flag, changed in flags.items() if changed]
+        if given and args.algo != algo:
+            parser.error(f"{', '.join(given)} set(s) --algo {algo} only; add --algo {algo}.")
     if args.envs < 1 or args.critic_warmup < 0 or args.eval_episodes < 0:
         parser.error("--envs must be >= 1, --critic-warmup and --eval-episodes >= 0.")
     if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
