@@ -17,6 +17,29 @@ from simreal.atomic_io import write_json_atomic
 from simreal.learning.finetune import FinetuneConfig, FinetuneWarning, finetune
 
 
+def record_evaluation(out: Path, episodes: int, before: object, after: object) -> dict:
+    """Add the evaluations before and after to a fine-tune's ``finetune.json``.
+
+    Args:
+        out: The fine-tune's run folder.
+        episodes: Evaluation episodes of each (0: none ran).
+        before: The :class:`~simreal.learning.evaluate.Evaluation` before, or ``None``.
+        after: The one after, or ``None``.
+
+    Returns:
+        What the fine-tune ran (the record's ``ran`` entry).
+    """
+    document = json.loads((out / "finetune.json").read_text())
+    document["evaluation"] = {
+        "episodes_before": episodes,
+        "episodes_after": episodes,
+        "before": before.to_dict() if before else None,
+        "after": after.to_dict() if after else None,
+    }
+    write_json_atomic(out / "finetune.json", document)
+    return document["ran"]
+
+
 def report_finetune(
     config: FinetuneConfig,
     policy: Path,
@@ -54,15 +77,7 @@ def report_finetune(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
     after = evaluate(out, config.task, episodes=eval_episodes) if eval_episodes else None
-    document = json.loads((out / "finetune.json").read_text())
-    ran = document["ran"]
-    document["evaluation"] = {
-        "episodes_before": eval_episodes,
-        "episodes_after": eval_episodes,
-        "before": before.to_dict() if before else None,
-        "after": after.to_dict() if after else None,
-    }
-    write_json_atomic(out / "finetune.json", document)
+    ran = record_evaluation(out, eval_episodes, before, after)
     print(
         f"fine-tuned {policy} on {config.task}: {ran['env_steps']:,} env steps in "
         f"{ran['training_episodes']} training episodes, {ran['ppo_updates']} PPO update(s) "

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from simreal.atomic_io import write_json_atomic
+from simreal.learning.finetune_report import record_evaluation
 from simreal.learning.policy_store import RunError
 from simreal.learning.sac_finetune import SACFinetuneConfig
 
@@ -158,15 +159,7 @@ def report_sac_finetune(
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume.", file=sys.stderr)
         return 130
-    document = json.loads((out / "finetune.json").read_text())
-    ran = document["ran"]
-    document["evaluation"] = {
-        "episodes_before": eval_episodes,
-        "episodes_after": eval_episodes,
-        "before": before.to_dict() if before else None,
-        "after": after.to_dict() if after else None,
-    }
-    write_json_atomic(out / "finetune.json", document)
+    ran = record_evaluation(out, eval_episodes, before, after)
     drawn = ran["demo_draws"] + ran["online_draws"]
     print(
         f"fine-tuned {policy} with SAC on {config.task}: {_counted(ran)}, "
