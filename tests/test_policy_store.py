@@ -142,3 +142,20 @@ def test_collect_refuses_a_pickled_run_and_names_the_flag_it_has(tmp_path: Path)
     assert "--trust-pickle" in done.stderr
     assert not marker.exists() and not out.exists()
     assert "--trust-pickle" in run_cli("collect", "--help").stdout
+
+
+def test_a_sac_model_with_a_fixed_entropy_coefficient_loads(tmp_path: Path) -> None:
+    """SB3 builds no coefficient optimizer for a fixed ent_coef; the default one has it."""
+    from stable_baselines3 import SAC
+
+    env = gym.make(TASK)
+    model = SAC("MlpPolicy", env, seed=3, device="cpu", learning_starts=8, ent_coef=0.0005,
+                policy_kwargs={"net_arch": [16]})  # fmt: skip
+    model.learn(32)
+    save_model(model, tmp_path)
+    loaded = load_model(tmp_path, "sac")
+    assert loaded.log_ent_coef is None and float(loaded.ent_coef_tensor) == pytest.approx(0.0005)
+    obs = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
+    np.testing.assert_array_equal(
+        loaded.predict(obs, deterministic=True)[0], model.predict(obs, deterministic=True)[0]
+    )

@@ -129,8 +129,17 @@ def _policy_alias(model: Any) -> str:  # noqa: ANN401
 
 
 def describe(model: Any) -> dict[str, Any]:  # noqa: ANN401
-    """The JSON description :func:`load_model` rebuilds ``model`` from."""
+    """The JSON description :func:`load_model` rebuilds ``model`` from.
+
+    A SAC model with a fixed entropy coefficient records it: SB3 then builds no
+    coefficient optimizer, so a model rebuilt with the default (tuned) one would not
+    hold the same tensors.
+    """
+    fixed = {}
+    if getattr(model, "log_ent_coef", "absent") is None:  # SAC, ent_coef a number
+        fixed = {"ent_coef": float(model.ent_coef)}
     return {
+        **fixed,
         "format": FORMAT,
         "algo": type(model).__name__.lower(),
         "policy": _policy_alias(model),
@@ -248,6 +257,8 @@ def _load_described(folder: Path, algo: str, env: Any, algo_kwargs: dict) -> Any
             f"has {env.observation_space.shape}."
         )
     kwargs = {**algo_kwargs, "policy_kwargs": policy_kwargs}
+    if "ent_coef" in description:
+        kwargs.setdefault("ent_coef", float(description["ent_coef"]))
     model = cls(policy, env, device="cpu", **kwargs)
     try:
         restore_tensors(model, tensors)

@@ -20,7 +20,12 @@ Where it departs from the paper, and why:
   random pair per target, and ``utd`` 2 by default instead of 20: on a 2-core
   machine without a GPU those are what a run of minutes can afford;
 * a small initial entropy coefficient (``auto_0.01``, still tuned by SAC) instead of
-  1.0: a large one would first push the cloned policy towards noise.
+  1.0: a large one would first push the cloned policy towards noise;
+* the coefficient is tuned towards the started actor's own entropy
+  (``target_entropy="clone"``), not ``-dim(A)``, and a Q-filtered BC step on the
+  demonstrations runs beside every update (``qfilter_bc``): without them a clone
+  of a saturating expert lost its swing-up within 1,000 steps
+  (:mod:`~simreal.learning.demo_regulariser` says why).
 
 A source may be a Gaussian BC run (its actor distilled, its dataset the
 demonstrations unless others are given), a PPO run (distilled) or a SAC run
@@ -66,6 +71,10 @@ class SACFinetuneConfig:
         critic_warmup: Env steps after ``learning_starts`` with the actor frozen.
         init_std: The distilled actor's std, a fraction of the half-range.
         layer_norm: Layer-normalised critics (RLPD); off: SB3's plain ``MlpPolicy``.
+        target_entropy: The entropy SAC tunes its coefficient towards: ``"clone"``
+            (the started actor's, measured on the demonstration states), ``"auto"``
+            (SB3's ``-dim(A)``) or a number.
+        qfilter_bc: A Q-filtered BC step on demonstrations beside every update.
         episodes: Training-episode budget instead of ``steps``.
         max_episodes: The most episodes ``episodes`` may be (a guard for hardware).
         checkpoint_every: Env steps between checkpoints.
@@ -85,6 +94,8 @@ class SACFinetuneConfig:
     critic_warmup: int = 1000
     init_std: float = 0.1
     layer_norm: bool = True
+    target_entropy: str | float = "clone"
+    qfilter_bc: bool = True
     episodes: int | None = None
     max_episodes: int = MAX_EPISODES
     checkpoint_every: int = 5000
@@ -105,6 +116,15 @@ class SACFinetuneConfig:
         for name in ("n_envs", "utd", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        entropy = self.target_entropy
+        if (
+            isinstance(entropy, str)
+            and entropy not in ("clone", "auto")
+            or (not isinstance(entropy, str) and not np.isfinite(entropy))
+        ):
+            raise ValueError(
+                f"target_entropy must be 'clone', 'auto' or a finite number, got {entropy!r}."
+            )
         if self.critic_warmup < 0 or self.init_std <= 0:
             raise ValueError("critic_warmup must be >= 0 and init_std > 0.")
 

@@ -181,6 +181,19 @@ def _initialise(model: Any, kind: str, source: Any, demos: dict | None, env: Any
     return {"from": kind, "distilled_on": len(observations), "action_mse": error}
 
 
+def _target_entropy(model: Any, config: SACFinetuneConfig) -> float | None:  # noqa: ANN401
+    """Set and return the entropy SAC tunes towards (``None``: a fixed coefficient)."""
+    from simreal.learning.demo_regulariser import clone_entropy
+
+    if getattr(model, "log_ent_coef", None) is None:
+        return None
+    if config.target_entropy == "clone" and model.replay_buffer.demos is not None:
+        model.target_entropy = clone_entropy(model)
+    elif not isinstance(config.target_entropy, str):
+        model.target_entropy = float(config.target_entropy)
+    return float(model.target_entropy)
+
+
 def finetune_sac(
     config: SACFinetuneConfig,
     source_run: str | Path,
@@ -218,6 +231,7 @@ def finetune_sac(
         save_checkpoint,
     )
     from simreal.learning.demo_buffer import DemoReplayBuffer
+    from simreal.learning.demo_regulariser import QFilteredBC
     from simreal.learning.policy_store import save_model
     from simreal.learning.remedies import OffPolicyCriticWarmup
     from simreal.learning.train import TrainingInterrupted
@@ -263,12 +277,13 @@ def finetune_sac(
         if latest is None:
             init = _initialise(model, kind, source, demos, env, config)
             state = {"init": init, "curve": [], "frozen": 0, "trained": 0, "demo_draws": 0,
-                     "online_draws": 0}  # fmt: skip
+                     "online_draws": 0, "bc_updates": 0, "bc_kept": 0, "bc_seen": 0,
+                     "target_entropy": _target_entropy(model, config)}  # fmt: skip
         else:
             restore_checkpoint(latest, model, env)
             env.training = False
             env.seed(1_000_000 * (config.seed + 1) + model.num_timesteps)  # fresh, not eval seeds
-            state = checkpoint_extra(latest)
+            state = {"bc_updates": 0, "bc_kept": 0, "bc_seen": 0, **checkpoint_extra(latest)}
             print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
             if not steps_left:
                 print(
@@ -276,9 +291,13 @@ def finetune_sac(
                     f"it stopped; it ends at {model.num_timesteps} steps without another one",
                     file=sys.stderr,
                 )
+        if state.get("target_entropy") is not None:
+            model.target_entropy = float(state["target_entropy"])
         start = [p.detach().clone() for p in model.actor.parameters()]
         buffer = model.replay_buffer
         warmup = OffPolicyCriticWarmup(config.critic_warmup)
+        bc = QFilteredBC(config.critic_warmup, config.utd * n_envs, model.batch_size,
+                         model.lr_schedule(1.0))  # fmt: skip
         curve = EpisodeCurve(state["curve"])
 
         def extra() -> dict:
@@ -286,11 +305,16 @@ def finetune_sac(
                     "frozen": state["frozen"] + warmup.frozen_updates,
                     "trained": state["trained"] + warmup.actor_updates,
                     "demo_draws": state["demo_draws"] + buffer.demo_draws,
-                    "online_draws": state["online_draws"] + buffer.online_draws}  # fmt: skip
+                    "online_draws": state["online_draws"] + buffer.online_draws,
+                    "bc_updates": state["bc_updates"] + bc.updates,
+                    "bc_kept": state["bc_kept"] + bc.kept,
+                    "bc_seen": state["bc_seen"] + bc.seen}  # fmt: skip
 
         saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, [], flag,
                               model.num_timesteps, record_curve=False, extra=extra)  # fmt: skip
         callbacks: list = [saver, warmup, curve]
+        if config.qfilter_bc and demos is not None:
+            callbacks.append(bc)  # after the warm-up's: it unfreezes the actor first
         budget = None
         if config.episodes is not None and steps_left:
             budget = EpisodeBudget(config.episodes, bound, used=used, journal=out / JOURNAL)
@@ -320,6 +344,9 @@ def finetune_sac(
             "demo_transitions": buffer.demo_size,
             "demo_draws": final["demo_draws"],
             "online_draws": final["online_draws"],
+            "target_entropy": final["target_entropy"],
+            "qfilter_bc_updates": final["bc_updates"],
+            "qfilter_bc_kept": final["bc_kept"] / max(final["bc_seen"], 1),
             "policy_changed": changed or latest is not None,
         }
         write_json_atomic(out / "config.json", {
