@@ -242,3 +242,17 @@ def test_a_ppo_run_is_distilled_into_layer_normed_sac_that_takes_utd_steps(
     assert record["ran"]["gradient_steps"] == (120 - 50) * 2  # 2 per env step after the start
     assert json.loads((run / "policy.json").read_text())["policy"] == "LayerNormMlpPolicy"
     assert any(isinstance(m, torch.nn.LayerNorm) for m in load_model(run, "sac").critic.qf0)
+
+
+def test_the_fine_tune_runs_the_qfiltered_bc_and_tunes_towards_the_clones_entropy(
+    reach: dict[str, Path], tmp_path: Path
+) -> None:
+    ran = json.loads((_finetune(reach, tmp_path / "on") / "finetune.json").read_text())["ran"]
+    assert ran["qfilter_bc_updates"] == 350 - 100  # one per update after the warm-up
+    assert 0.0 <= ran["qfilter_bc_kept"] <= 1.0
+    dim = load_model(reach["bc"], "ppo").action_space.shape[0]
+    assert ran["target_entropy"] != pytest.approx(-dim)
+    off = _finetune(reach, tmp_path / "off", qfilter_bc=False, target_entropy="auto")
+    ran = json.loads((off / "finetune.json").read_text())["ran"]
+    assert ran["qfilter_bc_updates"] == 0
+    assert ran["target_entropy"] == pytest.approx(-dim)
