@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,26 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         cwd=cwd,
         timeout=300,
     )
+
+
+def interrupt_after_checkpoint(
+    process: subprocess.Popen, checkpoints: Path, steps: int, timeout: float = 240
+) -> None:
+    """Send Ctrl-C (SIGINT) once a checkpoint of at least ``steps`` env steps exists.
+
+    A run keeps only its latest checkpoint, so this waits for whichever one is there to
+    reach ``steps`` rather than for a name that a later checkpoint may already have replaced.
+    """
+    import time
+
+    from simreal.learning.checkpoint import latest_checkpoint
+
+    def checkpointed() -> int:
+        latest = latest_checkpoint(checkpoints)
+        return int(latest.name.split("-")[1]) if latest is not None else 0
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None and checkpointed() < steps:
+        time.sleep(0.01)
+    assert process.poll() is None, f"the run ended before a checkpoint of {steps} steps was seen"
+    process.send_signal(signal.SIGINT)

@@ -18,7 +18,7 @@ import pytest
 from simreal.learning.checkpoint import latest_checkpoint
 from simreal.learning.evaluate import RunPolicy
 from simreal.learning.train import RunError, TrainConfig, train, trained_steps
-from tests.conftest import run_cli
+from tests.conftest import interrupt_after_checkpoint, run_cli
 
 TASK = "simreal/PendulumSwingup-v0"
 SAC = {"learning_starts": 50, "batch_size": 32, "policy_kwargs": {"net_arch": [16]}}
@@ -132,10 +132,7 @@ def test_ctrl_c_on_train_writes_a_checkpoint_and_the_rerun_resumes(tmp_path: Pat
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not (tmp_path / "r/checkpoints/step-000000800").is_dir():
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    interrupt_after_checkpoint(process, tmp_path / "r/checkpoints", 800)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "\r" not in stderr and "\x1b" not in stderr, stderr

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from simreal.cli import main
 from simreal.learning.checkpoint import latest_checkpoint
 from simreal.learning.collect import collect
 from simreal.learning.policy_store import load_model
+from tests.conftest import interrupt_after_checkpoint
 from tests.test_finetune import CountingVecEnv
 
 TASK = "simreal/Reach-v0"
@@ -187,10 +187,7 @@ def test_ctrl_c_mid_training_checkpoints_and_the_same_command_resumes_to_the_bud
     process = subprocess.Popen([sys.executable, "-m", "simreal.cli", *args], cwd=tmp_path,
                                env=ONE_THREAD, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (run / "checkpoints/step-000000100").is_dir():
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    interrupt_after_checkpoint(process, run / "checkpoints", 100, timeout=120)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
