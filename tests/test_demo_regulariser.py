@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import torch
@@ -77,3 +79,33 @@ def test_clone_entropy_falls_as_the_actor_narrows() -> None:
         model.actor.log_std.bias.fill_(-4.0)
         model.actor.log_std.weight.zero_()
     assert clone_entropy(model) < wide - 3.0
+
+
+def test_qfiltered_bc_resumes_with_its_optimizer_moments(tmp_path: Path) -> None:
+    """A BC step after a checkpoint equals the uninterrupted one only with Adam's moments."""
+    from simreal.learning.checkpoint import checkpoint_tensors
+
+    def run(steps: int, restore: dict | None = None) -> tuple[SAC, QFilteredBC]:
+        model = _model(0.8)
+        _rate(model, demos_better=True)
+        bc = QFilteredBC(warmup=0, steps=1, batch_size=32, learning_rate=1e-2)
+        bc.init_callback(model)
+        model.num_timesteps = 1
+        if restore is not None:
+            model.actor.load_state_dict(restore["actor"])
+            bc.load_state_dict(restore["bc"], model.actor)
+        for _ in range(steps):
+            np.random.seed(0)  # SB3's buffers sample from NumPy's global generator
+            bc.on_rollout_end()
+        return model, bc
+
+    whole, _ = run(4)
+    part, bc = run(3)
+    torch.save({"qfilter_bc": bc.state_dict()}, tmp_path / "extra.pt")
+    saved = {"actor": part.actor.state_dict(), "bc": checkpoint_tensors(tmp_path)["qfilter_bc"]}
+    resumed, _ = run(1, restore=saved)
+    fresh, _ = run(1, restore={**saved, "bc": {}})  # the moments dropped: a different step
+    target = torch.nn.utils.parameters_to_vector(whole.actor.parameters())
+    for model, same in ((resumed, True), (fresh, False)):
+        vector = torch.nn.utils.parameters_to_vector(model.actor.parameters())
+        assert torch.allclose(vector, target, atol=1e-7) is same

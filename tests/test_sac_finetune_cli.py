@@ -333,8 +333,11 @@ def test_a_policy_of_other_spaces_is_refused_before_anything_runs(
         (("--utd", "0"), "--utd must be >= 1"),
         (("--demo-fraction", "1"), "--demo-fraction must be in [0, 1)"),
         (("--demos", "missing.parquet"), "--demos: missing.parquet is not a file"),
+        (("--target-entropy", "wide"), "--target-entropy must be clone, auto or a finite"),
+        (("--target-entropy", "nan"), "--target-entropy must be clone, auto or a finite"),
     ],
-    ids=["episodes-0", "episodes-51", "utd-0", "demo-fraction-1", "demos-missing"],
+    ids=["episodes-0", "episodes-51", "utd-0", "demo-fraction-1", "demos-missing",
+         "target-entropy-word", "target-entropy-nan"],  # fmt: skip
 )
 def test_bad_flags_are_refused_in_one_sentence(
     reach: dict[str, Path],
@@ -440,9 +443,26 @@ def test_flags_of_the_other_algorithm_are_refused(tmp_path: Path) -> None:
     for args, message in (
         (("--utd", "4"), "--utd set(s) --algo sac only; add --algo sac."),
         (("--algo", "sac", "--bc-weight", "0.5"), "--bc-weight set(s) --algo ppo only"),
+        (("--no-qfilter-bc",), "--no-qfilter-bc set(s) --algo sac only; add --algo sac."),
     ):
         done = run_cli("finetune", "--policy", str(tmp_path / "none"), "--task",
                        "simreal/Reach-v0", *args, "--out", str(tmp_path / "x"))  # fmt: skip
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_entropy_target_and_the_qfiltered_bc_are_set_from_the_command_line(
+    reach: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    flags = ("--steps", "200", "--critic-warmup", "50", "--eval-episodes", "0")
+    runs = {"default": (), "set": ("--target-entropy", "-3.5", "--no-qfilter-bc")}
+    ran = {}
+    for name, extra in runs.items():
+        assert main(sac(reach["bc"], tmp_path / name, *flags, *extra)) == 0
+        ran[name] = record(tmp_path / name)["ran"]
+    err = capsys.readouterr().err
+    assert "(the started actor's, on the demonstration states)" in err
+    assert "target entropy -3.50 nats (as given)" in err
+    assert ran["set"]["target_entropy"] == -3.5 and ran["set"]["qfilter_bc_updates"] == 0
+    assert ran["default"]["target_entropy"] != -3.5 and ran["default"]["qfilter_bc_updates"] > 0

@@ -8,6 +8,7 @@ Layout (one folder per checkpoint; only the newest is kept)::
         replay.npz               off-policy algorithms: the replay buffer's arrays
         rng.npz                  torch, NumPy and Python RNG states
         state.json               env steps, updates, episodes, the learning curve
+        extra.pt                 more tensors of the caller's (e.g. a BC step's optimizer)
 
 The folder is written under a temporary name, every file and the folder are
 fsynced, and one rename gives it its final name, so a kill at any moment leaves
@@ -45,6 +46,7 @@ from simreal.learning.policy_store import (
 STATE = "state.json"
 REPLAY = "replay.npz"
 RNG = "rng.npz"
+EXTRA_TENSORS = "extra.pt"
 PREFIX = "step-"
 _NAME = re.compile(rf"^{PREFIX}(\d+)$")
 
@@ -144,6 +146,7 @@ def save_checkpoint(
     steps: int,
     curve: list[tuple[int, float]],
     extra: dict | None = None,
+    tensors: dict | None = None,
 ) -> Path:
     """Write all training state at ``steps`` env steps as one checkpoint; drop older ones.
 
@@ -155,6 +158,8 @@ def save_checkpoint(
         curve: The learning curve so far.
         extra: More JSON state of the caller's, stored under ``extra`` (see
             :func:`checkpoint_extra`).
+        tensors: More tensors of the caller's (plain containers of tensors and numbers,
+            read back with ``weights_only=True``: see :func:`checkpoint_tensors`).
 
     Returns:
         The checkpoint's folder.
@@ -178,6 +183,8 @@ def save_checkpoint(
             if buffer is not None:
                 np.savez(tmp / REPLAY, **_replay_arrays(buffer))
             np.savez(tmp / RNG, **_rng_arrays())
+            if tensors is not None:
+                torch.save(tensors, tmp / EXTRA_TENSORS)
             state = {
                 "steps": steps,
                 "updates": int(getattr(model, "_n_updates", 0)),
@@ -208,6 +215,26 @@ def checkpoint_extra(path: Path) -> dict:
         return dict(json.loads((Path(path) / STATE).read_text()).get("extra", {}))
     except (OSError, ValueError, TypeError):
         return {}
+
+
+def checkpoint_tensors(path: Path) -> dict | None:
+    """The ``tensors`` a checkpoint was saved with (``None`` if none), read with ``weights_only``.
+
+    Raises:
+        RunError: For a file that is there but cannot be read.
+    """
+    import torch
+
+    file = Path(path) / EXTRA_TENSORS
+    if not file.is_file():
+        return None
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - any failure is a broken file
+        raise RunError(
+            f"{file}: cannot read it ({type(error).__name__}); delete {path} to resume from "
+            "the checkpoint before it, or from scratch."
+        ) from None
 
 
 def _umask() -> int:

@@ -88,6 +88,18 @@ class QFilteredBC(BaseCallback):
         self.optimizer: Any = None
         self.updates = self.kept = self.seen = 0
 
+    def state_dict(self) -> dict:
+        """The optimizer's state (``{}`` before the first step), for a checkpoint."""
+        return {} if self.optimizer is None else {"optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict, actor: Any) -> None:  # noqa: ANN401
+        """Restore :meth:`state_dict`'s output for ``actor`` (the model's actor)."""
+        import torch
+
+        if "optimizer" in state:
+            self.optimizer = torch.optim.Adam(actor.parameters(), lr=self.learning_rate)
+            self.optimizer.load_state_dict(state["optimizer"])
+
     def _on_step(self) -> bool:
         return True
 

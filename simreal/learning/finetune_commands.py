@@ -103,6 +103,17 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         help="sac: SB3's plain critics instead of layer-normalised ones (default: off)",
     )  # fmt: skip
     finetune.add_argument(
+        "--target-entropy", default="clone",
+        help="sac: the entropy SAC tunes its coefficient towards: clone (the started actor's "
+        "own, measured on the demonstration states; SB3's -dim(A) without demonstrations), "
+        "auto (SB3's -dim(A)) or a number (default: clone)",
+    )  # fmt: skip
+    finetune.add_argument(
+        "--no-qfilter-bc", action="store_true",
+        help="sac: no Q-filtered BC step on the demonstrations beside the updates (Nair et "
+        "al. 2018) (default: off, the step is taken)",
+    )  # fmt: skip
+    finetune.add_argument(
         "--checkpoint-every", type=int, default=5000,
         help="sac: env steps between checkpoints (default: 5,000)",
     )  # fmt: skip
@@ -155,7 +166,9 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     only = {
         "sac": {"--demos": args.demos is not None, "--demo-fraction": args.demo_fraction != 0.5,
                 "--utd": args.utd != 2, "--no-layer-norm": args.no_layer_norm,
-                "--checkpoint-every": args.checkpoint_every != 5000},
+                "--checkpoint-every": args.checkpoint_every != 5000,
+                "--target-entropy": args.target_entropy != "clone",
+                "--no-qfilter-bc": args.no_qfilter_bc},
         "ppo": {"--min-std": args.min_std != 0.02, "--bc-weight": args.bc_weight != 1.0,
                 "--bc-decay": args.bc_decay != 0.9},
     }  # fmt: skip
@@ -177,6 +190,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     for flag, value in (("--utd", args.utd), ("--checkpoint-every", args.checkpoint_every)):
         if value < 1:
             parser.error(f"{flag} must be >= 1, got {value}.")
+    args.target_entropy = _target_entropy(parser, args.target_entropy)
     for path in args.demos or []:
         if not path.is_file():
             parser.error(f"--demos: {path} is not a file; give a simreal collect dataset.")
@@ -229,6 +243,8 @@ def _run_sac(
         critic_warmup=args.critic_warmup,
         init_std=args.init_std,
         layer_norm=not args.no_layer_norm,
+        target_entropy=args.target_entropy,
+        qfilter_bc=not args.no_qfilter_bc,
         episodes=args.episodes,
         max_episodes=args.max_episodes,
         checkpoint_every=args.checkpoint_every,
@@ -240,3 +256,18 @@ def _run_sac(
     return report_sac_finetune(
         config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
     )
+
+
+def _target_entropy(parser: argparse.ArgumentParser, value: str) -> str | float:
+    """``--target-entropy``: ``clone``, ``auto`` or a finite number."""
+    if value in ("clone", "auto"):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number != number or number in (float("inf"), float("-inf")):
+        parser.error(
+            f"--target-entropy must be clone, auto or a finite number (nats), got {value!r}."
+        )
+    return number

@@ -187,10 +187,16 @@ def _target_entropy(model: Any, config: SACFinetuneConfig) -> float | None:  # n
 
     if getattr(model, "log_ent_coef", None) is None:
         return None
+    why = "SB3's -dim(A)"
     if config.target_entropy == "clone" and model.replay_buffer.demos is not None:
         model.target_entropy = clone_entropy(model)
+        why = "the started actor's, on the demonstration states"
+    elif config.target_entropy == "clone":
+        why = "SB3's -dim(A): no demonstrations to measure the clone's on"
     elif not isinstance(config.target_entropy, str):
         model.target_entropy = float(config.target_entropy)
+        why = "as given"
+    print(f"target entropy {float(model.target_entropy):.2f} nats ({why})", file=sys.stderr)
     return float(model.target_entropy)
 
 
@@ -226,6 +232,7 @@ def finetune_sac(
     from simreal.learning.budget import EpisodeBudget
     from simreal.learning.checkpoint import (
         checkpoint_extra,
+        checkpoint_tensors,
         latest_checkpoint,
         restore_checkpoint,
         save_checkpoint,
@@ -298,6 +305,9 @@ def finetune_sac(
         warmup = OffPolicyCriticWarmup(config.critic_warmup)
         bc = QFilteredBC(config.critic_warmup, config.utd * n_envs, model.batch_size,
                          model.lr_schedule(1.0))  # fmt: skip
+        if latest is not None:  # the BC step's Adam moments, as the checkpoint left them
+            bc.load_state_dict((checkpoint_tensors(latest) or {}).get("qfilter_bc", {}),
+                               model.actor)  # fmt: skip
         curve = EpisodeCurve(state["curve"])
 
         def extra() -> dict:
@@ -311,7 +321,8 @@ def finetune_sac(
                     "bc_seen": state["bc_seen"] + bc.seen}  # fmt: skip
 
         saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, [], flag,
-                              model.num_timesteps, record_curve=False, extra=extra)  # fmt: skip
+                              model.num_timesteps, record_curve=False, extra=extra,
+                              tensors=lambda: {"qfilter_bc": bc.state_dict()})  # fmt: skip
         callbacks: list = [saver, warmup, curve]
         if config.qfilter_bc and demos is not None:
             callbacks.append(bc)  # after the warm-up's: it unfreezes the actor first
@@ -332,7 +343,8 @@ def finetune_sac(
             raise TrainingInterrupted(saver.trained, out)
         final = extra()
         episodes_used = used if config.episodes is not None else None  # ended at a checkpoint
-        save_checkpoint(out / CHECKPOINT, model, env, model.num_timesteps, [], final)
+        save_checkpoint(out / CHECKPOINT, model, env, model.num_timesteps, [], final,
+                        {"qfilter_bc": bc.state_dict()})  # fmt: skip
         changed = any(not torch.equal(a, b)
                       for a, b in zip(start, model.actor.parameters(), strict=True))  # fmt: skip
         ran = {

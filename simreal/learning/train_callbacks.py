@@ -59,6 +59,7 @@ class Checkpointing(BaseCallback):
         record_curve: Append the mean training return after every rollout (off for SAC
             fine-tuning, which records every episode itself).
         extra: Called at every checkpoint for more JSON state to store with it.
+        tensors: Called at every checkpoint for more tensors to store with it.
     """
 
     def __init__(
@@ -71,10 +72,11 @@ class Checkpointing(BaseCallback):
         start: int,
         record_curve: bool = True,
         extra: Callable[[], dict] | None = None,
+        tensors: Callable[[], dict] | None = None,
     ) -> None:
         super().__init__()
         self.folder, self.env, self.every = folder, env, every
-        self.record_curve, self.extra = record_curve, extra
+        self.record_curve, self.extra, self.tensors = record_curve, extra, tensors
         self.curve, self.flag = curve, flag
         self.trained = start  # env steps the model has trained on, as of the rollout's start
         self.saved = start  # the steps of the latest checkpoint (the start is one, or nothing)
@@ -83,7 +85,10 @@ class Checkpointing(BaseCallback):
         """Write a checkpoint of the state at the start of the current rollout."""
         if self.trained != self.saved:
             extra = self.extra() if self.extra is not None else None
-            save_checkpoint(self.folder, self.model, self.env, self.trained, self.curve, extra)
+            tensors = self.tensors() if self.tensors is not None else None
+            save_checkpoint(
+                self.folder, self.model, self.env, self.trained, self.curve, extra, tensors
+            )
             self.saved = self.trained
 
     def _on_rollout_start(self) -> None:
