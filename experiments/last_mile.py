@@ -67,7 +67,8 @@ FAMILIES = {
     "PendulumSwingup": Settings(demos=10, steps=8000, net=(64, 64), learning_rate=1e-3),
     "CartpoleBalance": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
     "CartpoleSwingup": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
-    "Reach": Settings(demos=20, steps=15000, net=(256, 256)),
+    # 100 demonstrations: a clone of 20 reached 5% success on the nominal model, of 100 90%.
+    "Reach": Settings(demos=100, steps=15000, net=(256, 256)),
     "Push": Settings(demos=20, steps=20000, net=(256, 256)),
 }
 
