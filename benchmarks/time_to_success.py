@@ -3,7 +3,7 @@
 Per task, in one process, one after the other (never at once, so neither slows the
 other down), each with a wall-clock cap of ``--cap-seconds`` of training:
 
-* **simreal's loop**: the task's expert demonstrates 20 episodes
+* **simreal's loop**: the task's expert demonstrates ``--demos`` episodes (100)
   (``simreal.learning.collect.collect``), a Gaussian BC clone is trained on them
   (``train_bc``, 100 epochs, 256x256), then ``finetune_sac`` fine-tunes it with the
   demonstrations in every batch (1 env, ``utd`` 2, 1,000 steps of critic warm-up,
@@ -40,7 +40,7 @@ models, and for the loop collecting the demonstrations and training the clone.
 torch runs on one thread (simreal's default, see the README's throughput benchmark).
 
     python benchmarks/time_to_success.py [--tasks simreal/Reach-v0,simreal/Push-v0]
-        [--cap-seconds 900] [--eval-every 1000,65536] [--seed 0] [--quick]
+        [--cap-seconds 900] [--eval-every 1000,65536] [--demos 100] [--seed 0] [--quick]
 
 Prints a markdown table and writes ``benchmarks/results/time_to_success.json``
 (``--out``; ``--quick``, a smoke run of under a minute, writes ``time_to_success_quick.json``).
@@ -86,7 +86,7 @@ PPO_SETTINGS = {"n_steps": ROLLOUT, "batch_size": 1024, "n_epochs": 5}
 SAC_SETTINGS = {"batch_size": 256, "learning_rate": 3e-4, "policy_kwargs": {"net_arch": [256, 256]}}
 SAC_BOUND = 1_000_000  # finetune_sac's step budget: never reached, the cap stops it first
 STATE_IDS = [t.env_id for t in TASKS if t.kwargs.get("obs_type", "state") == "state"]
-FULL = {"cap_seconds": 900.0, "eval_every": "1000,65536", "demos": 20, "bc_epochs": 100,
+FULL = {"cap_seconds": 900.0, "eval_every": "1000,65536", "demos": 100, "bc_epochs": 100,
         "critic_warmup": 1000, "eval_episodes": 20}  # fmt: skip
 QUICK = {"cap_seconds": 10.0, "eval_every": "250,4096", "demos": 5, "bc_epochs": 10,
          "critic_warmup": 100, "eval_episodes": 5}  # fmt: skip
@@ -332,6 +332,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--eval-every", help="LOOP[,PPO]: SAC steps between the loop's evaluations, env steps "
         f"between PPO's (a multiple of {PPO_ENVS} x {ROLLOUT}); one number sets both "
         "(default 1000,65536; --quick 250,4096)")  # fmt: skip
+    add("--demos", type=int, help="the loop's expert episodes (100; --quick 5)")
     add("--seed", type=int, default=0, help="seed of both methods (default 0)")
     add("--quick", action="store_true", help="a smoke run of under a minute")
     add("--out", type=Path, help="JSON results file")
@@ -359,6 +360,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             f"--eval-every: PPO's interval must be a multiple of {PPO_ENVS} envs x {ROLLOUT} "
             f"steps = {PPO_ENVS * ROLLOUT}, e.g. 65536; got {args.eval_ppo}."
         )
+    if args.demos < 1:
+        parser.error(f"--demos must be >= 1 expert episodes, got {args.demos}.")
     if args.seed < 0:
         parser.error(f"--seed must be >= 0, got {args.seed}.")
     if args.out.is_dir():
