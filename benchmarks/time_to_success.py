@@ -188,11 +188,11 @@ class CheckpointProbe:
         self.progress, self.work, self.demo_steps, self.seed = progress, work, demo_steps, seed
 
     def __call__(self, folder: Path, model: object, env: object, steps: int, curve: list,
-                 extra: dict | None = None) -> Path:  # fmt: skip
+                 extra: dict | None = None, tensors: dict | None = None) -> Path:  # fmt: skip
         """Write the checkpoint, evaluate its policy; stop the fine-tune when it is done."""
         clock = self.progress.clock
         with clock.excluded("checkpoints"):
-            path = save_checkpoint(folder, model, env, steps, curve, extra)
+            path = save_checkpoint(folder, model, env, steps, curve, extra, tensors)
         with clock.excluded("evaluation"):
             run = self.work / f"sac-{steps:09d}"
             run.mkdir(parents=True)
