@@ -67,3 +67,23 @@ def test_demo_bad_flags_exit_2_and_write_nothing(
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_the_cartpole_fit_finds_the_proxy_as_the_model_sees_it(tmp_path: Path) -> None:
+    """envs/cartpole/sysid.yaml: the demo's record and fit recover the cart-pole proxy.
+
+    With the gear fixed, the proxy's 0.85x motor shows as masses, damping and friction
+    divided by 0.85; the latency and the encoder offset are the proxy's own.
+    """
+    from simreal.demo import DemoConfig, identify, record_real_log
+    from simreal.envs.cartpole import real
+
+    config = DemoConfig(task="simreal/CartpoleSwingup-v0")
+    record_real_log(config, tmp_path / "log.parquet", lambda _: None)
+    identify(config, tmp_path / "log.parquet", tmp_path / "fit.yaml", lambda _: None)
+    values = yaml.safe_load((tmp_path / "fit.yaml").read_text())["sysid"]["values"]
+    expected = {"body[cart].mass": 1.0 * 1.2 / 0.85, "body[pole].mass": 0.1 * 1.3 / 0.85,
+                "joint[slider].damping": 0.5 / 0.85, "joint[slider].frictionloss": 0.3 / 0.85,
+                "latency.action": 0.08, "bias.qpos[hinge]": real.ANGLE_BIAS_RAD}  # fmt: skip
+    for name, value in expected.items():
+        assert values[name] == pytest.approx(value, rel=0.03), name
