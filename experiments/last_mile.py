@@ -66,7 +66,9 @@ class Settings:
 FAMILIES = {
     "PendulumSwingup": Settings(demos=10, steps=8000, net=(64, 64), learning_rate=1e-3),
     "CartpoleBalance": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
-    "CartpoleSwingup": Settings(demos=10, steps=10000, net=(64, 64), learning_rate=1e-3),
+    # 50 demonstrations: under the default spec a clone of 10 swung the proxy up in 5% of
+    # episodes, of 50 in 100% (20 episodes each).
+    "CartpoleSwingup": Settings(demos=50, steps=10000, net=(64, 64), learning_rate=1e-3),
     # 100 demonstrations: a clone of 20 reached 5% success on the nominal model, of 100 90%.
     "Reach": Settings(demos=100, steps=15000, net=(256, 256)),
     "Push": Settings(demos=20, steps=20000, net=(256, 256)),
