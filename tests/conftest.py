@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -43,8 +44,6 @@ def interrupt_after_checkpoint(
     A run keeps only its latest checkpoint, so this waits for whichever one is there to
     reach ``steps`` rather than for a name that a later checkpoint may already have replaced.
     """
-    import time
-
     from simreal.learning.checkpoint import latest_checkpoint
 
     def checkpointed() -> int:
@@ -54,5 +53,8 @@ def interrupt_after_checkpoint(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None and checkpointed() < steps:
         time.sleep(0.01)
-    assert process.poll() is None, f"the run ended before a checkpoint of {steps} steps was seen"
+    if process.poll() is not None or checkpointed() < steps:
+        process.kill()
+        _, stderr = process.communicate()
+        raise AssertionError(f"no checkpoint of {steps} steps to interrupt after:\n{stderr}")
     process.send_signal(signal.SIGINT)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+import pytest
 import torch
 from stable_baselines3 import SAC
 
@@ -109,3 +110,17 @@ def test_qfiltered_bc_resumes_with_its_optimizer_moments(tmp_path: Path) -> None
     for model, same in ((resumed, True), (fresh, False)):
         vector = torch.nn.utils.parameters_to_vector(model.actor.parameters())
         assert torch.allclose(vector, target, atol=1e-7) is same
+
+
+def test_a_broken_extra_tensors_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    from simreal.learning.checkpoint import checkpoint_tensors
+    from simreal.learning.policy_store import RunError
+
+    assert checkpoint_tensors(tmp_path) is None  # none saved
+    for content in (b"not a torch file", None):
+        if content is None:
+            torch.save([1, 2], tmp_path / "extra.pt")  # readable, but not a dict
+        else:
+            (tmp_path / "extra.pt").write_bytes(content)
+        with pytest.raises(RunError, match="not simreal checkpoint tensors.*resume from scratch"):
+            checkpoint_tensors(tmp_path)

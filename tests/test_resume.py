@@ -74,12 +74,17 @@ KILLED_RUN = """
 import os, signal, threading, time
 from pathlib import Path
 from tests.test_resume import sac_config
+from simreal.learning.checkpoint import latest_checkpoint
 from simreal.learning.train import train
 
 out = Path({out!r})
 
+def checkpointed():  # only the latest checkpoint is kept
+    latest = latest_checkpoint(out / "checkpoints")
+    return int(latest.name.split("-")[1]) if latest is not None else 0
+
 def kill_after_checkpoint():
-    while not (out / "checkpoints" / "step-{kill_at:09d}").is_dir():
+    while checkpointed() < {kill_at}:
         time.sleep(0.005)
     os.kill(os.getpid(), signal.SIGKILL)
 

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from simreal.cli import main
-from simreal.learning.checkpoint import latest_checkpoint
+from simreal.learning.checkpoint import checkpoint_tensors, latest_checkpoint
 from simreal.learning.collect import collect
 from simreal.learning.policy_store import load_model
 from tests.conftest import interrupt_after_checkpoint
@@ -183,7 +183,7 @@ def test_ctrl_c_mid_training_checkpoints_and_the_same_command_resumes_to_the_bud
 ) -> None:
     run = tmp_path / "r"
     args = sac(reach["bc"], run, "--steps", "300", "--checkpoint-every", "50",
-               "--eval-episodes", "2")  # fmt: skip
+               "--eval-episodes", "2", "--critic-warmup", "20")  # fmt: skip
     process = subprocess.Popen([sys.executable, "-m", "simreal.cli", *args], cwd=tmp_path,
                                env=ONE_THREAD, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
@@ -210,12 +210,17 @@ def test_ctrl_c_mid_training_checkpoints_and_the_same_command_resumes_to_the_bud
     assert load_model(run, "sac").num_timesteps == 300
     with np.load(latest_checkpoint(run / "checkpoints") / "replay.npz") as replay:
         assert int(replay["pos"]) == 300  # every step once: none lost, none doubled
+    # The Q-filtered BC step's Adam went on from its checkpointed moments: it counts every
+    # BC step of both parts of the run, 2 per env step after the warm-up.
+    adam = checkpoint_tensors(latest_checkpoint(run / "checkpoints"))["qfilter_bc"]["optimizer"]
+    assert int(adam["state"][0]["step"]) == record(run)["ran"]["qfilter_bc_updates"] == 2 * 280
 
 
 KILLED = """
 import os, signal, threading, time
 from pathlib import Path
 from simreal.cli import main
+from simreal.learning.checkpoint import latest_checkpoint
 
 out = Path({out!r})
 
@@ -223,7 +228,8 @@ def ready():
     journal = out / "target_episodes.txt"
     if {lines}:
         return journal.is_file() and len(journal.read_text().splitlines()) >= {lines}
-    return (out / "checkpoints" / "step-{at:09d}").is_dir()
+    latest = latest_checkpoint(out / "checkpoints")  # only the latest is kept
+    return latest is not None and int(latest.name.split("-")[1]) >= {at}
 
 def kill():
     while not ready():
@@ -336,8 +342,15 @@ def test_a_policy_of_other_spaces_is_refused_before_anything_runs(
         (("--target-entropy", "wide"), "--target-entropy must be clone, auto or a finite"),
         (("--target-entropy", "nan"), "--target-entropy must be clone, auto or a finite"),
     ],
-    ids=["episodes-0", "episodes-51", "utd-0", "demo-fraction-1", "demos-missing",
-         "target-entropy-word", "target-entropy-nan"],  # fmt: skip
+    ids=[
+        "episodes-0",
+        "episodes-51",
+        "utd-0",
+        "demo-fraction-1",
+        "demos-missing",
+        "te-word",
+        "te-nan",
+    ],
 )
 def test_bad_flags_are_refused_in_one_sentence(
     reach: dict[str, Path],

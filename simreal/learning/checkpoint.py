@@ -218,10 +218,16 @@ def checkpoint_extra(path: Path) -> dict:
 
 
 def checkpoint_tensors(path: Path) -> dict | None:
-    """The ``tensors`` a checkpoint was saved with (``None`` if none), read with ``weights_only``.
+    """The ``tensors`` a checkpoint was saved with, read with ``weights_only=True``.
+
+    Args:
+        path: The checkpoint's folder.
+
+    Returns:
+        The dict given to :func:`save_checkpoint` as ``tensors``, or ``None`` if none was.
 
     Raises:
-        RunError: For a file that is there but cannot be read.
+        RunError: For a file that is there but cannot be read or holds no dict.
     """
     import torch
 
@@ -229,12 +235,15 @@ def checkpoint_tensors(path: Path) -> dict | None:
     if not file.is_file():
         return None
     try:
-        return torch.load(file, map_location="cpu", weights_only=True)
+        tensors = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any failure is a broken file
+        tensors = error
+    if not isinstance(tensors, dict):
         raise RunError(
-            f"{file}: cannot read it ({type(error).__name__}); delete {path} to resume from "
-            "the checkpoint before it, or from scratch."
-        ) from None
+            f"{file}: not simreal checkpoint tensors ({type(tensors).__name__}); delete "
+            f"{path} to resume from scratch."
+        )
+    return tensors
 
 
 def _umask() -> int:

@@ -89,16 +89,33 @@ class QFilteredBC(BaseCallback):
         self.updates = self.kept = self.seen = 0
 
     def state_dict(self) -> dict:
-        """The optimizer's state (``{}`` before the first step), for a checkpoint."""
+        """The BC optimizer's state, for a checkpoint.
+
+        Returns:
+            ``{"optimizer": Adam's state dict}``, or ``{}`` before the first BC step.
+        """
         return {} if self.optimizer is None else {"optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict, actor: Any) -> None:  # noqa: ANN401
-        """Restore :meth:`state_dict`'s output for ``actor`` (the model's actor)."""
+        """Go on from :meth:`state_dict`'s output: Adam's moments and step count.
+
+        Args:
+            state: What :meth:`state_dict` returned (``{}``: nothing to restore).
+            actor: The model's actor, whose parameters the optimizer steps (restored
+                in place before this is called, so the moments belong to them).
+
+        Raises:
+            ValueError: If the state does not fit the actor's parameters.
+        """
         import torch
 
         if "optimizer" in state:
             self.optimizer = torch.optim.Adam(actor.parameters(), lr=self.learning_rate)
-            self.optimizer.load_state_dict(state["optimizer"])
+            try:
+                self.optimizer.load_state_dict(state["optimizer"])
+            except (ValueError, KeyError, TypeError) as error:
+                message = f"the BC optimizer's state does not fit the actor: {error}"
+                raise ValueError(message) from None
 
     def _on_step(self) -> bool:
         return True

@@ -7,6 +7,7 @@ Heavy imports happen in the runner. Bad input ends with ``parser.error``
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from simreal.cli_checks import check_env_id, check_output_dir
@@ -106,7 +107,8 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         "--target-entropy", default="clone",
         help="sac: the entropy SAC tunes its coefficient towards: clone (the started actor's "
         "own, measured on the demonstration states; SB3's -dim(A) without demonstrations), "
-        "auto (SB3's -dim(A)) or a number (default: clone)",
+        "auto (SB3's -dim(A)) or a number, written --target-entropy=-1e-3 when it is negative "
+        "(default: clone)",
     )  # fmt: skip
     finetune.add_argument(
         "--no-qfilter-bc", action="store_true",
@@ -265,8 +267,8 @@ def _target_entropy(parser: argparse.ArgumentParser, value: str) -> str | float:
     try:
         number = float(value)
     except ValueError:
-        number = float("nan")
-    if number != number or number in (float("inf"), float("-inf")):
+        number = math.nan
+    if not math.isfinite(number):
         parser.error(
             f"--target-entropy must be clone, auto or a finite number (nats), got {value!r}."
         )

@@ -300,14 +300,20 @@ def finetune_sac(
                 )
         if state.get("target_entropy") is not None:
             model.target_entropy = float(state["target_entropy"])
+            if latest is not None:
+                print(f"target entropy {model.target_entropy:.2f} nats (from the checkpoint)",
+                      file=sys.stderr)  # fmt: skip
         start = [p.detach().clone() for p in model.actor.parameters()]
         buffer = model.replay_buffer
         warmup = OffPolicyCriticWarmup(config.critic_warmup)
         bc = QFilteredBC(config.critic_warmup, config.utd * n_envs, model.batch_size,
                          model.lr_schedule(1.0))  # fmt: skip
         if latest is not None:  # the BC step's Adam moments, as the checkpoint left them
-            bc.load_state_dict((checkpoint_tensors(latest) or {}).get("qfilter_bc", {}),
-                               model.actor)  # fmt: skip
+            try:
+                bc.load_state_dict((checkpoint_tensors(latest) or {}).get("qfilter_bc", {}),
+                                   model.actor)  # fmt: skip
+            except (ValueError, AttributeError) as error:
+                raise RunError(f"{latest}: {error}; delete it to resume from scratch.") from None
         curve = EpisodeCurve(state["curve"])
 
         def extra() -> dict:
