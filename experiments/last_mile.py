@@ -61,6 +61,8 @@ class Settings:
     target_episodes: int = 50
     batch_size: int = 256
     learning_rate: float = 3e-4
+    bc_anchor: float = 0.0  # TD3+BC's BC term inside every actor update (0: off)
+    qfilter_bc: bool = True  # the Q-filtered BC step beside every update
 
 
 FAMILIES = {
@@ -150,11 +152,13 @@ for seed in range(args.seeds):
     bcrl = seed_dir / "bcrl"
     config = SACFinetuneConfig(args.task, settings.steps, seed=seed, dr=dr, demos=(str(demos),),
                                utd=settings.utd, critic_warmup=settings.critic_warmup,
+                               bc_anchor=settings.bc_anchor, qfilter_bc=settings.qfilter_bc,
                                algo_kwargs=sac)  # fmt: skip
     finetune_sac(config, bc, bcrl, progress=False)
     target = seed_dir / "target"
     config = SACFinetuneConfig(real, None, seed=seed, demos=(str(demos),), utd=settings.utd,
                                critic_warmup=0, episodes=settings.target_episodes,
+                               bc_anchor=settings.bc_anchor, qfilter_bc=settings.qfilter_bc,
                                algo_kwargs={"batch_size": settings.batch_size,
                                             "learning_rate": settings.learning_rate})  # fmt: skip
     finetune_sac(config, bcrl, target, progress=False)

@@ -116,6 +116,11 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         "al. 2018) (default: off, the step is taken)",
     )  # fmt: skip
     finetune.add_argument(
+        "--bc-anchor", type=float, default=0.0,
+        help="sac: weight of a BC term on the demonstrations inside every actor update, "
+        "relative to the normalised Q term (TD3+BC; 0.4 is its lambda = 2.5) (default: 0, off)",
+    )  # fmt: skip
+    finetune.add_argument(
         "--checkpoint-every", type=int, default=5000,
         help="sac: env steps between checkpoints (default: 5,000)",
     )  # fmt: skip
@@ -170,7 +175,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
                 "--utd": args.utd != 2, "--no-layer-norm": args.no_layer_norm,
                 "--checkpoint-every": args.checkpoint_every != 5000,
                 "--target-entropy": args.target_entropy != "clone",
-                "--no-qfilter-bc": args.no_qfilter_bc},
+                "--no-qfilter-bc": args.no_qfilter_bc, "--bc-anchor": args.bc_anchor != 0},
         "ppo": {"--min-std": args.min_std != 0.02, "--bc-weight": args.bc_weight != 1.0,
                 "--bc-decay": args.bc_decay != 0.9},
     }  # fmt: skip
@@ -189,6 +194,8 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
             f"--demo-fraction must be in [0, 1) (the rest of every batch is online data), got "
             f"{args.demo_fraction}."
         )
+    if not (math.isfinite(args.bc_anchor) and args.bc_anchor >= 0):
+        parser.error(f"--bc-anchor must be a number >= 0 (0: off), got {args.bc_anchor}.")
     for flag, value in (("--utd", args.utd), ("--checkpoint-every", args.checkpoint_every)):
         if value < 1:
             parser.error(f"{flag} must be >= 1, got {value}.")
@@ -247,6 +254,7 @@ def _run_sac(
         layer_norm=not args.no_layer_norm,
         target_entropy=args.target_entropy,
         qfilter_bc=not args.no_qfilter_bc,
+        bc_anchor=args.bc_anchor,
         episodes=args.episodes,
         max_episodes=args.max_episodes,
         checkpoint_every=args.checkpoint_every,

@@ -75,6 +75,9 @@ class SACFinetuneConfig:
             (the started actor's, measured on the demonstration states), ``"auto"``
             (SB3's ``-dim(A)``) or a number.
         qfilter_bc: A Q-filtered BC step on demonstrations beside every update.
+        bc_anchor: Weight of a BC term on demonstrations inside every actor update,
+            relative to the normalised Q term (TD3+BC's ``1 / lambda``; 0: off;
+            :mod:`~simreal.learning.demo_anchor`).
         episodes: Training-episode budget instead of ``steps``.
         max_episodes: The most episodes ``episodes`` may be (a guard for hardware).
         checkpoint_every: Env steps between checkpoints.
@@ -96,6 +99,7 @@ class SACFinetuneConfig:
     layer_norm: bool = True
     target_entropy: str | float = "clone"
     qfilter_bc: bool = True
+    bc_anchor: float = 0.0
     episodes: int | None = None
     max_episodes: int = MAX_EPISODES
     checkpoint_every: int = 5000
@@ -125,6 +129,8 @@ class SACFinetuneConfig:
             raise ValueError(
                 f"target_entropy must be 'clone', 'auto' or a finite number, got {entropy!r}."
             )
+        if not (np.isfinite(self.bc_anchor) and self.bc_anchor >= 0):
+            raise ValueError(f"bc_anchor must be a finite number >= 0, got {self.bc_anchor}.")
         if self.critic_warmup < 0 or self.init_std <= 0:
             raise ValueError("critic_warmup must be >= 0 and init_std > 0.")
 

@@ -46,7 +46,7 @@ def _precheck(
         plan,
         source_datasets,
     )
-    from simreal.learning.sac_finetune_run import (
+    from simreal.learning.sac_finetune_folder import (
         can_step,
         check_folder,
         finished_record,

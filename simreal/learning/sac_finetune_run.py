@@ -18,7 +18,6 @@ its newest checkpoint without another step on the target.
 from __future__ import annotations
 
 import copy
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,12 +33,18 @@ from simreal.learning.sac_finetune import (
     check_source,
     load_demo_transitions,
     plan,
-    run_settings,
     source_datasets,
 )
+from simreal.learning.sac_finetune_folder import (
+    CHECKPOINT,
+    JOURNAL,
+    can_step,
+    check_folder,
+    finished_record,
+    folder_settings,
+    journal_count,
+)
 
-CHECKPOINT = "checkpoints"
-JOURNAL = "target_episodes.txt"
 DEFAULT_NET = [256, 256]
 
 
@@ -65,76 +70,6 @@ class EpisodeCurve(BaseCallback):
         """``env_steps,return,success`` lines."""
         rows = "".join(f"{s},{r},{int(k)}\n" for s, r, k in self.points)
         return "env_steps,return,success\n" + rows
-
-
-def check_folder(out: Path, settings: dict) -> None:
-    """Refuse an ``out`` that holds another run or a fine-tune with other settings.
-
-    Raises:
-        RunError: Naming the settings that differ.
-    """
-    path = out / "finetune.json"
-    if not path.is_file():
-        if (out / "config.json").exists() or (out / CHECKPOINT).exists():
-            raise RunError(f"{out} holds another run; choose another --out or delete it.")
-        return
-    try:
-        previous = json.loads(path.read_text())["settings"]
-    except (ValueError, KeyError, TypeError):
-        raise RunError(f"{path} is not a fine-tune's record; choose another --out.") from None
-    if previous != settings:
-        changed = sorted(k for k in set(previous) | set(settings)
-                         if previous.get(k) != settings.get(k))  # fmt: skip
-        raise RunError(
-            f"{out} holds another fine-tune (it differs in: {', '.join(changed)}); choose "
-            "another --out or delete it."
-        )
-
-
-def journal_count(path: Path) -> int:
-    """Training episodes recorded in a fine-tune's journal (0 if there is none)."""
-    return len(path.read_text().splitlines()) if path.is_file() else 0
-
-
-def folder_settings(config: SACFinetuneConfig, source_run: Path, demo_paths: tuple) -> dict:
-    """What a fine-tune folder records as its settings, and a rerun must match to resume."""
-    return {**run_settings(config), "demos": list(demo_paths), "from": str(source_run)}
-
-
-def finished_record(out: Path) -> dict | None:
-    """A finished fine-tune's ``finetune.json`` (``None`` for a folder without one)."""
-    path = Path(out) / "finetune.json"
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) and document.get("ran") else None
-
-
-def can_step(config: SACFinetuneConfig, out: Path, n_envs: int) -> bool:
-    """Whether the episode budget lets (re)started training take another step.
-
-    Every env starts a fresh episode when training starts, so ``n_envs`` of them
-    must be left of the budget; with fewer, a resumed run ends at its newest
-    checkpoint (``False``).
-
-    Raises:
-        RunError: When no episodes are left and there is no checkpoint to end at.
-    """
-    from simreal.learning.checkpoint import latest_checkpoint
-
-    if config.episodes is None:
-        return True
-    used = journal_count(Path(out) / JOURNAL)
-    if config.episodes - used >= n_envs:
-        return True
-    if latest_checkpoint(Path(out) / CHECKPOINT) is None:
-        raise RunError(
-            f"{out} used {used} of its {config.episodes} target episodes before its first "
-            f"checkpoint, which leaves too few for {n_envs} env(s) to resume; fine-tune into "
-            "another --out."
-        )
-    return False
 
 
 def _sac_kwargs(config: SACFinetuneConfig, kind: str, source: Any, n_envs: int) -> dict:  # noqa: ANN401
@@ -237,6 +172,7 @@ def finetune_sac(
         restore_checkpoint,
         save_checkpoint,
     )
+    from simreal.learning.demo_anchor import DemoAnchor
     from simreal.learning.demo_buffer import DemoReplayBuffer
     from simreal.learning.demo_regulariser import QFilteredBC
     from simreal.learning.policy_store import save_model
@@ -256,6 +192,11 @@ def finetune_sac(
     demos = load_demo_transitions(
         demo_paths, config.task, low, high, source.observation_space.shape[0]
     )
+    if config.bc_anchor > 0 and demos is None:
+        raise RunError(
+            f"--bc-anchor pulls the actor towards demonstrations, and {source_run} names none; "
+            "give --demos (a simreal collect dataset)."
+        )
     if finished_record(out) is not None:
         return out  # finished: the same command again changes nothing
     steps_left = can_step(config, out, n_envs)
@@ -285,12 +226,14 @@ def finetune_sac(
             init = _initialise(model, kind, source, demos, env, config)
             state = {"init": init, "curve": [], "frozen": 0, "trained": 0, "demo_draws": 0,
                      "online_draws": 0, "bc_updates": 0, "bc_kept": 0, "bc_seen": 0,
+                     "anchor_updates": 0,
                      "target_entropy": _target_entropy(model, config)}  # fmt: skip
         else:
             restore_checkpoint(latest, model, env)
             env.training = False
             env.seed(1_000_000 * (config.seed + 1) + model.num_timesteps)  # fresh, not eval seeds
-            state = {"bc_updates": 0, "bc_kept": 0, "bc_seen": 0, **checkpoint_extra(latest)}
+            state = {"bc_updates": 0, "bc_kept": 0, "bc_seen": 0, "anchor_updates": 0,
+                     **checkpoint_extra(latest)}  # fmt: skip
             print(f"{out}: resuming at {model.num_timesteps} steps", file=sys.stderr)
             if not steps_left:
                 print(
@@ -314,6 +257,7 @@ def finetune_sac(
                                    model.actor)  # fmt: skip
             except (ValueError, AttributeError) as error:
                 raise RunError(f"{latest}: {error}; delete it to resume from scratch.") from None
+        anchor = DemoAnchor(config.bc_anchor, model.batch_size) if config.bc_anchor > 0 else None
         curve = EpisodeCurve(state["curve"])
 
         def extra() -> dict:
@@ -324,7 +268,9 @@ def finetune_sac(
                     "online_draws": state["online_draws"] + buffer.online_draws,
                     "bc_updates": state["bc_updates"] + bc.updates,
                     "bc_kept": state["bc_kept"] + bc.kept,
-                    "bc_seen": state["bc_seen"] + bc.seen}  # fmt: skip
+                    "bc_seen": state["bc_seen"] + bc.seen,
+                    "anchor_updates": state["anchor_updates"]
+                    + (anchor.updates if anchor else 0)}  # fmt: skip
 
         saver = Checkpointing(out / CHECKPOINT, env, config.checkpoint_every, [], flag,
                               model.num_timesteps, record_curve=False, extra=extra,
@@ -332,6 +278,8 @@ def finetune_sac(
         callbacks: list = [saver, warmup, curve]
         if config.qfilter_bc and demos is not None:
             callbacks.append(bc)  # after the warm-up's: it unfreezes the actor first
+        if anchor is not None:
+            callbacks.append(anchor)
         budget = None
         if config.episodes is not None and steps_left:
             budget = EpisodeBudget(config.episodes, bound, used=used, journal=out / JOURNAL)
@@ -365,6 +313,7 @@ def finetune_sac(
             "target_entropy": final["target_entropy"],
             "qfilter_bc_updates": final["bc_updates"],
             "qfilter_bc_kept": final["bc_kept"] / max(final["bc_seen"], 1),
+            "bc_anchor_updates": final["anchor_updates"],
             "policy_changed": changed or latest is not None,
         }
         write_json_atomic(out / "config.json", {
