@@ -4,8 +4,9 @@
 record an excitation log on the real proxy through its sensors, fit the model's parameters,
 latency and encoder offset (a term of the simulated sensor in ``fit.yaml``), train on
 the nominal model only, under the default spec at a large width, and under ``fit.yaml`` at
-width 1 — by BC of the task's expert demonstrating under each randomization, and by the task's
-RL algorithm — with more seeds, then Welch tests between conditions on the real proxy's return.
+width 1 — by BC of the task's expert demonstrating under each randomization, and by that clone
+fine-tuned by SAC with its demonstrations in every batch — with more seeds, then Welch tests
+between conditions on the real proxy's return.
 
     python experiments/sysid_centred_dr.py [--task simreal/PendulumSwingup-v0] [--seeds 3]
 
@@ -26,7 +27,6 @@ import scipy.stats
 from simreal.atomic_io import write_json_atomic
 from simreal.demo import DemoConfig, conditions, run_demo
 from simreal.envs.registry import task_for
-from simreal.learning.defaults import training_defaults
 from simreal.sweeps.run import metric_columns
 
 
@@ -51,15 +51,18 @@ def main() -> None:
     # Per-seed real-proxy returns of each condition, read back from the sweeps' rows.
     import json
 
-    real_col = metric_columns(task_for(args.task).real_id)[0]
+    real = task_for(args.task).real_id
     per_seed = {}
-    for learner in ("bc", training_defaults(args.task)["algo"]):
+    for learner, prefix in (("BC", "clone:"), ("BC -> RL", "")):
+        column = metric_columns(real, prefix)[0]
         for condition in conditions(config):
-            folder = args.out / f"sweep_{learner}_{condition.dr}" / "results"
+            folder = args.out / f"sweep_bcrl_{condition.dr}" / "results"
             rows = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
             per_seed[f"{learner}, {condition.name}"] = np.array(
-                [r[real_col] for r in rows if r["width"] == condition.width]
+                [r[column] for r in rows if r["width"] == condition.width]
             )
+            if not per_seed[f"{learner}, {condition.name}"].size:
+                raise SystemExit(f"{folder} holds no run of {condition.name}; rerun the demo.")
     tests = []
     for a, b in itertools.combinations(per_seed, 2):
         if a.split(",")[0] != b.split(",")[0]:

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=int_at_least(1),
         default=None,
-        help="SAC fine-tuning steps per BC -> RL policy (default: 6000)",
+        help="SAC fine-tuning steps per BC -> RL policy (default: 5000)",
     )
     demo.add_argument(
         "--demo-steps",

@@ -10,7 +10,9 @@ On a task's real proxy, as one would on hardware:
    wide uncentred DR (the default spec at a large width), and under narrow DR centred on the fit
    (``fit.yaml`` at width 1) — each by two learners: behaviour cloning of the task's expert,
    demonstrating under that randomization (imitation first), and that clone fine-tuned by SAC
-   with the demonstrations in every batch (RL second; ``sweep_<bc|bcrl>_<default|fit>/``);
+   with the demonstrations in every batch (RL second); one ``bcrl`` sweep per DR source
+   (``sweep_bcrl_<default|fit>/``) trains and scores both, the clone of each run in its
+   ``bc/`` folder;
 4. **fine-tune on the target**: the sysid-centred BC -> RL policies, on the real proxy, within
    a budget of ``target_episodes`` training episodes (``target_s<seed>/``);
 5. **evaluate** each on the nominal model and on the real proxy with the same seeds, and print
@@ -26,19 +28,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simreal.atomic_io import write_atomic, write_json_atomic
-from simreal.stats import mean_ci
+from simreal.atomic_io import write_json_atomic
+from simreal.demo_report import Condition, format_table, plot_conditions, summarise
+
+if TYPE_CHECKING:
+    from simreal.learning.sac_finetune import SACFinetuneConfig
 
 SYSID_PARAMS = "sysid.yaml"
-LEARNER_NAMES = {
-    "bc": "BC of the expert",
-    "bcrl": "BC -> RL (SAC, demos in every batch)",
-    "target": "BC -> RL + target fine-tuning",
-}
-RL_STEPS = 6000  # SAC fine-tuning steps of the BC -> RL learner
+RL_STEPS = 5000  # SAC fine-tuning steps of the BC -> RL learner (the demo fits in 10 minutes)
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,6 @@ class DemoConfig:
                 raise ValueError(f"{name} must be a number > 0, got {value!r}.")
         if not np.isfinite(self.noise) or self.noise < 0:
             raise ValueError(f"noise must be a number >= 0, got {self.noise!r}.")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One training condition of the comparison, as a sweep setting."""
-
-    name: str
-    dr: str
-    width: float
 
 
 def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) -> None:
@@ -170,7 +162,7 @@ def run_demo(
     from simreal.envs.registry import task_for
     from simreal.learning.defaults import training_defaults
     from simreal.learning.evaluate import evaluate
-    from simreal.sweeps import SweepConfig, resolve_dr
+    from simreal.sweeps import SweepConfig, SweepError, resolve_dr
     from simreal.sweeps import run as run_sweep
     from simreal.sweeps.run import metric_columns
 
@@ -184,49 +176,53 @@ def run_demo(
     if not fit_path.is_file():
         identify(config, log, fit_path, say)
     defaults = training_defaults(config.task)
-    learners = ("bc", "bcrl")
     rl_steps = config.steps or RL_STEPS
     say(
         f"[3/5] training, {config.seeds} seeds per condition: BC of the expert's demonstrations "
         f"under each condition's randomization, and that clone fine-tuned by SAC for "
         f"{rl_steps:,} steps with the demonstrations in every batch"
     )
+    # One bcrl sweep per DR source trains both learners: each run clones the expert into
+    # <run>/bc, fine-tunes the clone, and scores the clone too (its "clone:" columns).
+    kwargs = {**defaults["algo_kwargs"].get("bcrl", {}), "demo_steps": config.demo_steps}
     sweeps, configs = {}, {}
-    for learner in learners:
-        kwargs = dict(defaults["algo_kwargs"].get(learner, {}))
-        if learner == "bcrl":
-            kwargs["demo_steps"] = config.demo_steps
-        for label, source, widths in (
-            ("default", "default", (0.0, config.wide_width)),
-            ("fit", str(fit_path), (1.0,)),
-        ):
-            sweep = SweepConfig(
-                task=config.task,
-                widths=widths,
-                seeds=config.seeds,
-                steps=config.demo_steps if learner == "bc" else rl_steps,
-                eval_on=(real,),
-                algos=(learner,),
-                dr=resolve_dr(config.task, [source]),
-                episodes=config.episodes,
-                n_envs=defaults["n_envs"],
-                algo_kwargs={learner: kwargs},
+    for label, source, widths in (
+        ("default", "default", (0.0, config.wide_width)),
+        ("fit", str(fit_path), (1.0,)),
+    ):
+        sweep = SweepConfig(
+            task=config.task,
+            widths=widths,
+            seeds=config.seeds,
+            steps=rl_steps,
+            eval_on=(real,),
+            algos=("bcrl",),
+            dr=resolve_dr(config.task, [source]),
+            episodes=config.episodes,
+            n_envs=defaults["n_envs"],
+            algo_kwargs={"bcrl": kwargs},
+        )
+        folder = out / f"sweep_bcrl_{label}"
+        sweeps[label] = run_sweep(sweep, folder, jobs=jobs).rows
+        configs[label] = (sweep, folder)
+        clone_column = metric_columns(real, "clone:")[0]
+        if any(clone_column not in row for row in sweeps[label]):
+            raise SweepError(
+                f"{folder} holds runs of an older simreal that did not score their clones; "
+                "delete it (or choose another --out) and rerun."
             )
-            folder = out / f"sweep_{learner}_{label}"
-            sweeps[learner, label] = run_sweep(sweep, folder, jobs=jobs).rows
-            configs[learner, label] = (sweep, folder)
     say(
         f"[4/5] fine-tuning the sysid-centred BC -> RL policies on the real proxy, "
         f"{config.target_episodes} training episodes each"
     )
-    targets = fine_tune_on_target(config, *configs["bcrl", "fit"], out)
+    targets = fine_tune_on_target(config, *configs["fit"], out, jobs)
     say("[5/5] evaluating on the real proxy")
     expert = evaluate("expert", real, episodes=config.episodes)
     rows = []
-    for learner in learners:
+    for learner, prefix in (("bc", "clone:"), ("bcrl", "")):
         for condition in conditions(config):
-            members = [r for r in sweeps[learner, condition.dr] if r["width"] == condition.width]
-            rows.append(summarise(learner, condition, members, config.task, real))
+            members = [r for r in sweeps[condition.dr] if r["width"] == condition.width]
+            rows.append(summarise(learner, condition, members, config.task, real, prefix))
     target_condition = Condition(
         f"sysid-centred DR + {config.target_episodes} "
         f"episode{'s' if config.target_episodes != 1 else ''} on the proxy",
@@ -257,90 +253,64 @@ def run_demo(
     return results
 
 
-def fine_tune_on_target(config: DemoConfig, sweep: object, folder: Path, out: Path) -> list[Path]:
+def fine_tune_on_target(
+    config: DemoConfig, sweep: object, folder: Path, out: Path, jobs: int = 1
+) -> list[Path]:
     """Stage 4: each seed's sysid-centred BC -> RL policy, fine-tuned on the real proxy.
 
     SAC goes on from the sweep run (actor and critics), the demonstrations it was
     cloned from still half of every batch, for at most ``target_episodes`` training
-    episodes on the proxy. Returns the run folders (finished ones are kept).
+    episodes on the proxy; up to ``jobs`` seeds at once, each in its own process on
+    one thread (as the sweep's local pool runs them).
+
+    Args:
+        config: The demo's settings (``target_episodes``).
+        sweep: The sysid-centred sweep's ``SweepConfig``.
+        folder: That sweep's folder.
+        out: The demo's output folder (``target_s<seed>/`` go there).
+        jobs: Fine-tunes run at once.
+
+    Returns:
+        The run folders, in seed order (finished ones are kept as they are).
     """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     from simreal.envs.registry import task_for
     from simreal.learning.sac_finetune import SACFinetuneConfig
-    from simreal.learning.sac_finetune_run import finetune_sac
     from simreal.sweeps import expand
 
     real = task_for(config.task).real_id
-    runs = []
+    work = []
     for point in expand(sweep):
-        source = folder / "runs" / point.run_id
         settings = {k: v for k, v in point.algo_kwargs.items() if k in ("utd",)}
         target = SACFinetuneConfig(real, None, seed=point.seed, critic_warmup=0,
                                    episodes=config.target_episodes,
                                    algo_kwargs=point.algo_kwargs.get("algo_kwargs", {}),
                                    **settings)  # fmt: skip
-        runs.append(finetune_sac(target, source, out / f"target_s{point.seed}", progress=False))
-    return runs
+        work.append((target, folder / "runs" / point.run_id, out / f"target_s{point.seed}"))
+    if jobs <= 1 or len(work) == 1:
+        from simreal.learning.sac_finetune_run import finetune_sac
+
+        return [finetune_sac(*item, progress=False) for item in work]
+    with ProcessPoolExecutor(min(jobs, len(work)), mp_context=get_context("spawn")) as pool:
+        return list(pool.map(fine_tune_one, *zip(*work, strict=True)))
 
 
-def summarise(learner: str, condition: Condition, members: list[dict], task: str,
-              real: str) -> dict:  # fmt: skip
-    """One row of the comparison: mean return (95% CI) and success over the seeds."""
-    from simreal.sweeps.run import metric_columns
+def fine_tune_one(config: SACFinetuneConfig, source: Path, out: Path) -> Path:
+    """One target fine-tune in a worker process of :func:`fine_tune_on_target`.
 
-    row = {"learner": learner, "condition": condition.name, "dr": condition.dr,
-           "width": condition.width}  # fmt: skip
-    for env_id, key in ((task, "nominal"), (real, "real")):
-        mean, half = mean_ci([r[metric_columns(env_id)[0]] for r in members])
-        success = float(np.mean([r[metric_columns(env_id)[2]] for r in members]))
-        row |= {f"{key}_return": mean, f"{key}_ci95": half, f"{key}_success": success}
-    row["seeds"] = len(members)
-    return row
+    Args:
+        config: The fine-tune's settings.
+        source: The sweep run it starts from.
+        out: Its run folder.
 
+    Returns:
+        ``out``, once the fine-tune has finished.
+    """
+    import torch
 
-def format_table(results: dict) -> str:
-    """The comparison as a markdown table."""
-    lines = [
-        "| learner | trained on | return, nominal | return, real proxy | success, real proxy |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for row in results["conditions"]:
-        lines.append(
-            f"| {LEARNER_NAMES.get(row['learner'], row['learner'].upper())} | {row['condition']} | "
-            f"{row['nominal_return']:.1f} ± {row['nominal_ci95']:.1f} | "
-            f"{row['real_return']:.1f} ± {row['real_ci95']:.1f} | {row['real_success']:.0%} |"
-        )
-    expert = results["expert_on_real"]
-    lines.append(f"| expert controller | – | | {expert['return']:.1f} | {expert['success']:.0%} |")
-    return "\n".join(lines)
+    from simreal.learning.sac_finetune_run import finetune_sac
 
-
-def plot_conditions(results: dict, path: Path) -> None:
-    """Bar charts, one panel per learner: return on the nominal model and on the real proxy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    learners = list(dict.fromkeys(r["learner"] for r in results["conditions"]))
-    figure, axes = plt.subplots(1, len(learners), figsize=(6 * len(learners), 3.8), sharey=True)
-    axes = np.atleast_1d(axes)
-    for axis, learner in zip(axes, learners, strict=True):
-        rows = [r for r in results["conditions"] if r["learner"] == learner]
-        x = np.arange(len(rows))
-        for offset, key, colour, label in (
-            (-0.2, "nominal", "tab:blue", "nominal model"),
-            (0.2, "real", "tab:red", "real proxy"),
-        ):
-            means = [r[f"{key}_return"] for r in rows]
-            halves = [r[f"{key}_ci95"] for r in rows]
-            axis.bar(x + offset, means, 0.4, yerr=halves, capsize=3, color=colour, label=label)
-        axis.axhline(results["expert_on_real"]["return"], color="k", ls="--", lw=1,
-                     label="expert on real proxy")  # fmt: skip
-        axis.set_xticks(x, [r["condition"] for r in rows], fontsize=8)
-        axis.set_title(LEARNER_NAMES.get(learner, learner.upper()))
-    axes[0].set_ylabel(f"return (mean, 95% CI over {results['conditions'][0]['seeds']} seeds)")
-    axes[0].legend(fontsize=8)
-    figure.suptitle("Trained in sim, evaluated on the real proxy")
-    figure.tight_layout()
-    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
-    plt.close(figure)
+    torch.set_num_threads(1)  # one worker per core, as the sweep's pool runs them
+    return finetune_sac(config, source, out, progress=False)

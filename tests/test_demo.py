@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -14,7 +16,7 @@ from tests.conftest import run_cli
 
 def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    tiny = ["--steps", "200", "--demo-steps", "400", "--seeds", "1", "--episodes", "2"]
+    tiny = ["--steps", "200", "--demo-steps", "400", "--seeds", "2", "--episodes", "2"]
     tiny += ["--target-episodes", "1"]
     tiny += ["--jobs", "2"]
     result = run_cli("demo", *tiny, "--out", str(out))
@@ -26,10 +28,19 @@ def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> No
         for learner in ("bc", "bcrl")
         for condition in ("nominal only", "wide DR (width 2)", "sysid-centred DR")
     ] + [("target", "sysid-centred DR + 1 episode on the proxy")]
-    # The target fine-tune took its one training episode on the proxy, counted apart.
-    target = json.loads((out / "target_s0" / "finetune.json").read_text())
-    assert target["settings"]["task"] == "simreal/PendulumSwingupReal-v0"
-    assert target["ran"]["training_episodes"] == 1 and target["ran"]["env_steps"] == 400
+    # Each seed's target fine-tune (two at once, on --jobs 2) took its one training episode on
+    # the proxy, counted apart.
+    for seed in (0, 1):
+        target = json.loads((out / f"target_s{seed}" / "finetune.json").read_text())
+        assert target["settings"]["task"] == "simreal/PendulumSwingupReal-v0"
+        assert target["settings"]["seed"] == seed
+        assert target["ran"]["training_episodes"] == 1 and target["ran"]["env_steps"] == 400
+    # The BC rows score the very clones that BC -> RL fine-tuned (each run's bc/ folder).
+    rows = list(csv.DictReader((out / "sweep_bcrl_fit" / "results.csv").open()))
+    clone = [float(r["clone:PendulumSwingupReal-v0/return"]) for r in rows]
+    by_name = {(c["learner"], c["condition"]): c for c in results["conditions"]}
+    assert by_name["bc", "sysid-centred DR"]["real_return"] == pytest.approx(np.mean(clone))
+    assert (out / "sweep_bcrl_fit" / "runs" / "bcrl_fit_all_w1_s1" / "bc" / "policy.json").is_file()
     assert results["real_proxy"] == "simreal/PendulumSwingupReal-v0"
     # The log holds the proxy's sensor readings; the fit recovers its 40 ms command latency and
     # its encoder's 0.05 rad offset, and fit.yaml is a DR spec with both.
@@ -46,8 +57,8 @@ def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> No
     assert again.returncode == 0, again.stderr
     assert "[1/5]" not in again.stdout and "[2/5]" not in again.stdout  # not redone
     assert {p: (out / p).stat().st_mtime_ns for p in stamps} == stamps
-    assert again.stderr.count("2 of 2 runs already finished") == 2  # four sweeps: 2, 1, 2, 1
-    assert again.stderr.count("1 of 1 runs already finished") == 2
+    assert again.stderr.count("4 of 4 runs already finished") == 1  # two sweeps: 4 runs, 2 runs
+    assert again.stderr.count("2 of 2 runs already finished") == 1
 
 
 @pytest.mark.parametrize(

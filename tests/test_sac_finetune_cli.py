@@ -307,6 +307,24 @@ def test_a_finished_finetune_rerun_changes_nothing_and_says_so(
     assert "200 env steps in 2 training episodes" in printed[0]
 
 
+def test_a_finetune_recorded_before_a_setting_existed_counts_as_its_default(
+    finished: list[str], target: TargetEpisodes, capsys: pytest.CaptureFixture
+) -> None:
+    out = Path(finished[-1])
+    written = (out / "finetune.json").read_text()
+    document = json.loads(written)
+    del document["settings"]["bc_anchor"]  # as an older simreal wrote it: it ran without one
+    (out / "finetune.json").write_text(json.dumps(document))
+    try:
+        capsys.readouterr()
+        assert main(finished) == 0
+        assert target.episodes == 0 and "already fine-tuned" in capsys.readouterr().out
+        message = refused([*finished[:-2], "--bc-anchor", "0.4", *finished[-2:]], capsys)
+        assert "(it differs in: bc_anchor)" in message
+    finally:
+        (out / "finetune.json").write_text(written)
+
+
 def refused(args: list[str], capsys: pytest.CaptureFixture) -> str:
     """The one-line error of ``simreal <args>``, which must exit with 2."""
     capsys.readouterr()
@@ -341,6 +359,7 @@ def test_a_policy_of_other_spaces_is_refused_before_anything_runs(
         (("--demos", "missing.parquet"), "--demos: missing.parquet is not a file"),
         (("--target-entropy", "wide"), "--target-entropy must be clone, auto or a finite"),
         (("--target-entropy", "nan"), "--target-entropy must be clone, auto or a finite"),
+        (("--bc-anchor", "-1"), "--bc-anchor must be a number >= 0 (0: off), got -1.0."),
     ],
     ids=[
         "episodes-0",
@@ -350,6 +369,7 @@ def test_a_policy_of_other_spaces_is_refused_before_anything_runs(
         "demos-missing",
         "te-word",
         "te-nan",
+        "anchor-negative",
     ],
 )
 def test_bad_flags_are_refused_in_one_sentence(
@@ -457,6 +477,7 @@ def test_flags_of_the_other_algorithm_are_refused(tmp_path: Path) -> None:
         (("--utd", "4"), "--utd set(s) --algo sac only; add --algo sac."),
         (("--algo", "sac", "--bc-weight", "0.5"), "--bc-weight set(s) --algo ppo only"),
         (("--no-qfilter-bc",), "--no-qfilter-bc set(s) --algo sac only; add --algo sac."),
+        (("--bc-anchor", "0.4"), "--bc-anchor set(s) --algo sac only; add --algo sac."),
     ):
         done = run_cli("finetune", "--policy", str(tmp_path / "none"), "--task",
                        "simreal/Reach-v0", *args, "--out", str(tmp_path / "x"))  # fmt: skip
@@ -465,11 +486,12 @@ def test_flags_of_the_other_algorithm_are_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_the_entropy_target_and_the_qfiltered_bc_are_set_from_the_command_line(
+def test_the_entropy_target_the_qfiltered_bc_and_the_anchor_are_set_from_the_command_line(
     reach: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     flags = ("--steps", "200", "--critic-warmup", "50", "--eval-episodes", "0")
-    runs = {"default": (), "set": ("--target-entropy", "-3.5", "--no-qfilter-bc")}
+    runs = {"default": (), "set": ("--target-entropy", "-3.5", "--no-qfilter-bc"),
+            "anchor": ("--bc-anchor", "0.4", "--no-qfilter-bc")}  # fmt: skip
     ran = {}
     for name, extra in runs.items():
         assert main(sac(reach["bc"], tmp_path / name, *flags, *extra)) == 0
@@ -479,3 +501,11 @@ def test_the_entropy_target_and_the_qfiltered_bc_are_set_from_the_command_line(
     assert "target entropy -3.50 nats (as given)" in err
     assert ran["set"]["target_entropy"] == -3.5 and ran["set"]["qfilter_bc_updates"] == 0
     assert ran["default"]["target_entropy"] != -3.5 and ran["default"]["qfilter_bc_updates"] > 0
+    # The anchor rides on every actor step after the 50-step warm-up: 150 steps x utd 2.
+    assert ran["default"]["bc_anchor_updates"] == ran["set"]["bc_anchor_updates"] == 0
+    anchored = ran["anchor"]
+    assert (
+        anchored["bc_anchor_updates"]
+        == 300
+        == (anchored["gradient_steps"] - anchored["updates_actor_frozen"])
+    )

@@ -295,3 +295,13 @@ def test_a_bcrl_run_clones_the_expert_then_fine_tunes_the_clone_with_its_demos(
     assert ran["env_steps"] == 80
     assert ran["demo_transitions"] == 499 and ran["demo_draws"] > 0
     assert (folder / "bc" / "policy.json").is_file()
+    # The row scores the clone as well as its fine-tune, on the same evaluation episodes.
+    from simreal.learning.evaluate import evaluate
+
+    for env_id in (TASK, REAL):
+        name = env_id.rpartition("/")[2]
+        clone = evaluate(folder / "bc", env_id, episodes=2, seed=10_000)
+        tuned = evaluate(folder, env_id, episodes=2, seed=10_000)
+        assert float(row[f"clone:{name}/return"]) == pytest.approx(clone.mean_return)
+        assert float(row[f"clone:{name}/success"]) == pytest.approx(clone.success_rate)
+        assert float(row[f"{name}/return"]) == pytest.approx(tuned.mean_return)

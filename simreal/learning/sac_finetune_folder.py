@@ -15,10 +15,19 @@ from simreal.learning.sac_finetune import SACFinetuneConfig, run_settings
 
 CHECKPOINT = "checkpoints"
 JOURNAL = "target_episodes.txt"
+SETTING_DEFAULTS = {"bc_anchor": 0.0}
+"""Settings added after fine-tune folders were first written, with the value they ran with."""
 
 
 def check_folder(out: Path, settings: dict) -> None:
     """Refuse an ``out`` that holds another run or a fine-tune with other settings.
+
+    A setting that a folder's record lacks (written before the setting existed) counts
+    as its default, which is what that run ran with.
+
+    Args:
+        out: The fine-tune's run folder.
+        settings: What :func:`folder_settings` gives for the fine-tune asked for.
 
     Raises:
         RunError: Naming the settings that differ.
@@ -32,6 +41,8 @@ def check_folder(out: Path, settings: dict) -> None:
         previous = json.loads(path.read_text())["settings"]
     except (ValueError, KeyError, TypeError):
         raise RunError(f"{path} is not a fine-tune's record; choose another --out.") from None
+    if isinstance(previous, dict):
+        previous = {**SETTING_DEFAULTS, **previous}
     if previous != settings:
         changed = sorted(k for k in set(previous) | set(settings)
                          if previous.get(k) != settings.get(k))  # fmt: skip

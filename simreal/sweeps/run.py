@@ -20,9 +20,14 @@ def short_id(env_id: str) -> str:
     return env_id.rpartition("/")[2]
 
 
-def metric_columns(env_id: str) -> tuple[str, str, str]:
-    """Column names of one evaluated env: mean return, its 95% half-width, success rate."""
-    name = short_id(env_id)
+def metric_columns(env_id: str, prefix: str = "") -> tuple[str, str, str]:
+    """Column names of one evaluated env: mean return, its 95% half-width, success rate.
+
+    Args:
+        env_id: The evaluated env.
+        prefix: ``"clone:"`` for the columns of a ``bcrl`` run's clone before fine-tuning.
+    """
+    name = prefix + short_id(env_id)
     return f"{name}/return", f"{name}/return_ci95", f"{name}/success"
 
 
@@ -36,7 +41,8 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
 
     Returns:
         The row: the point's settings, the env steps it trained on (or demonstrated, for
-        ``bc``), wall times and one return / interval / success triple per evaluated env.
+        ``bc``), wall times and one return / interval / success triple per evaluated env
+        (and, for ``bcrl``, one more per env for its clone, ``clone:<env>/...``).
     """
     import torch
 
@@ -57,14 +63,17 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
         "env_steps": env_steps,
         "train_seconds": round(trained - start, 2),
     }
-    for env_id in point.eval_on:
-        result = evaluate(folder, env_id, episodes=point.episodes, seed=point.eval_seed)
-        mean, half, success = metric_columns(env_id)
-        row[mean], row[half], row[success] = (
-            result.mean_return,
-            result.return_ci95,
-            result.success_rate,
-        )
+    # A bcrl run is also scored before RL: its clone, on the same episodes.
+    policies = [(folder, "")] + ([(folder / "bc", "clone:")] if point.algo == "bcrl" else [])
+    for policy, prefix in policies:
+        for env_id in point.eval_on:
+            result = evaluate(policy, env_id, episodes=point.episodes, seed=point.eval_seed)
+            mean, half, success = metric_columns(env_id, prefix)
+            row[mean], row[half], row[success] = (
+                result.mean_return,
+                result.return_ci95,
+                result.success_rate,
+            )
     row["eval_seconds"] = round(time.perf_counter() - trained, 2)
     return row
 
