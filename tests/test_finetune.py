@@ -338,13 +338,29 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
         (("--episodes", "51"), "--episodes must be between 1 and --max-episodes (50), got 51"),
         (("--steps", "1"), "--steps must be >= 2"),
         (("--eval-episodes", "-1"), "--eval-episodes"),
-        (("--steps", "301"), "--steps: steps 301 is not a multiple of the 8 parallel envs"),
+        (("--steps", "301"), "--steps: steps 301 is not a multiple of the 16 parallel envs"),
     ):
         done = run_cli("finetune", "--policy", str(bc_run), "--task", TASK, *args,
                        "--out", str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
         assert done.returncode == 2, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_finetune_takes_ppo_settings_and_envs_from_the_tasks_train_yaml(
+    bc_run: Path, tmp_path: Path
+) -> None:
+    from simreal.cli import main
+
+    out = tmp_path / "ft"
+    argv = ["finetune", "--policy", str(bc_run), "--task", TASK, "--steps", "512"]
+    assert main([*argv, "--eval-episodes", "0", "--out", str(out)]) == 0
+    document = json.loads((out / "finetune.json").read_text())
+    # envs/reach/train.yaml: 16 envs, rollouts of 256 (cut to the 32 steps of this budget),
+    # minibatches of 1024 and 5 epochs; SB3's defaults would be 2048, 64 and 10.
+    assert document["n_envs"] == 16 and document["layout"]["n_envs"] == 16
+    assert document["algo_kwargs"] == {"n_steps": 256, "batch_size": 1024, "n_epochs": 5}
+    assert document["ran"]["env_steps"] == 512
 
 
 def test_the_actor_excludes_a_separate_critic_feature_extractor(bc_run: Path) -> None:

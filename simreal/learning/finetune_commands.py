@@ -70,7 +70,7 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
         type=int,
         default=None,
         help="parallel envs: --steps must be a multiple of them; with --episodes, the most "
-        "that divide the episodes (default: 8 for ppo, 1 for sac)",
+        "that divide the episodes (default: ppo, the task's train.yaml, else 8; sac, 1)",
     )
     finetune.add_argument(
         "--critic-warmup",
@@ -166,8 +166,14 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         )
     if args.steps is not None and args.steps < 2:
         parser.error("--steps must be >= 2.")
+    ppo_kwargs = None
+    if args.algo == "ppo":  # PPO's settings and envs known to work on the task (its train.yaml)
+        from simreal.learning.defaults import run_settings
+
+        _, _, task_envs, ppo_kwargs = run_settings(args.task, "ppo")
+        ppo_kwargs = {k: v for k, v in ppo_kwargs.items() if k != "policy_kwargs"} or None
     if args.envs is None:
-        args.envs = 8 if args.algo == "ppo" else 1
+        args.envs = task_envs if args.algo == "ppo" else 1
     if args.critic_warmup is None:
         args.critic_warmup = 4096 if args.algo == "ppo" else 1000
     only = {
@@ -222,6 +228,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         args.min_std,
         args.bc_weight,
         args.bc_decay,
+        algo_kwargs=ppo_kwargs,
         episodes=args.episodes,
     )
     try:
