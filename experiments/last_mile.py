@@ -227,7 +227,8 @@ summary: dict = {"task": args.task, "real_proxy": real, "settings": asdict(setti
                  "seeds": args.seeds, "eval_episodes": args.episodes, "methods": {}}  # fmt: skip
 print(f"\n{args.task}: {args.seeds} seeds, {args.episodes} evaluation episodes per plant; DR "
       f"{'centred on the sysid fit' if centred else 'default spec'}; BC -> RL "
-      f"{settings.steps:,} SAC steps after {demo_steps:,} demonstration steps; RL from scratch "
+      f"{settings.steps:,} {settings.rl.upper()} steps after {demo_steps:,} demonstration "
+      "steps; RL from scratch "
       f"{demo_steps + settings.steps:,} steps; target fine-tuning {settings.target_episodes} "
       "episodes on the real proxy")  # fmt: skip
 print("| method | return, nominal | success, nominal | return, real proxy | success, real proxy |")
