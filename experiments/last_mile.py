@@ -92,7 +92,7 @@ FAMILIES = {
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--task", default="simreal/Reach-v0")
 parser.add_argument("--seeds", type=int, default=3)
-parser.add_argument("--steps", type=int, default=None, help="BC -> RL SAC steps")
+parser.add_argument("--steps", type=int, default=None, help="BC -> RL env steps (SAC or PPO)")
 parser.add_argument("--target-episodes", type=int, default=None, help="default: per task (50)")
 parser.add_argument("--episodes", type=int, default=20, help="evaluation episodes per plant")
 parser.add_argument(
@@ -115,7 +115,8 @@ settings = FAMILIES[family]
 if args.steps is not None or args.target_episodes is not None or args.bc_anchor is not None:
     chosen = {"steps": args.steps or settings.steps,
               "target_episodes": args.target_episodes or settings.target_episodes,
-              "bc_anchor": args.bc_anchor or settings.bc_anchor}  # fmt: skip
+              "bc_anchor": settings.bc_anchor if args.bc_anchor is None
+              else args.bc_anchor}  # fmt: skip
     settings = Settings(**{**asdict(settings), **chosen})
 out = args.out or Path(f"experiments/results/last_mile_{family.replace('/', '_')}")
 out.mkdir(parents=True, exist_ok=True)
