@@ -62,7 +62,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=None, help="env steps per run (task default)")
     parser.add_argument(
-        "--algo", default=None, help="sac, ppo or bc (default: the task's training defaults)"
+        "--algo",
+        default=None,
+        help="sac, ppo, bc, bcrl or bcppo (default: the task's training defaults)",
     )
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -97,11 +99,16 @@ def main() -> None:
     summary = run(config, args.out, jobs=args.jobs)
 
     # 2. Per-width returns over seeds, on both plants.
-    real_col, nominal_col = metric_columns(real)[0], metric_columns(args.task)[0]
+    columns = {
+        "real": metric_columns(real)[0],
+        "nominal": metric_columns(args.task)[0],
+        "real_success": metric_columns(real)[2],
+        "nominal_success": metric_columns(args.task)[2],
+    }
     by_width = {
         w: {
-            "real": np.array([r[real_col] for r in summary.rows if r["width"] == w]),
-            "nominal": np.array([r[nominal_col] for r in summary.rows if r["width"] == w]),
+            key: np.array([r[column] for r in summary.rows if r["width"] == w])
+            for key, column in columns.items()
         }
         for w in args.widths
     }
@@ -131,20 +138,24 @@ def main() -> None:
 
     # 3. Table, JSON, plot.
     lines = [
-        f"| width | seeds | {args.task} return | {real} return |",
-        "|---:|---:|---:|---:|",
+        f"| width | seeds | {args.task} return | success | {real} return | success |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     rows = []
     for w in widths:
         nominal_mean, nominal_half = mean_ci(by_width[w]["nominal"])
         real_mean, real_half = mean_ci(by_width[w]["real"])
+        nominal_success, real_success = (
+            float(by_width[w][key].mean()) for key in ("nominal_success", "real_success")
+        )
         rows.append(
             {"width": w, "seeds": len(by_width[w]["real"]), "nominal": nominal_mean,
-             "nominal_ci95": nominal_half, "real": real_mean, "real_ci95": real_half}
+             "nominal_ci95": nominal_half, "real": real_mean, "real_ci95": real_half,
+             "nominal_success": nominal_success, "real_success": real_success}
         )  # fmt: skip
         lines.append(
             f"| {w:g} | {rows[-1]['seeds']} | {nominal_mean:.1f} ± {nominal_half:.1f} | "
-            f"{real_mean:.1f} ± {real_half:.1f} |"
+            f"{nominal_success:.0%} | {real_mean:.1f} ± {real_half:.1f} | {real_success:.0%} |"
         )
     print("\n".join(lines))
     print(

@@ -305,3 +305,31 @@ def test_a_bcrl_run_clones_the_expert_then_fine_tunes_the_clone_with_its_demos(
         assert float(row[f"clone:{name}/return"]) == pytest.approx(clone.mean_return)
         assert float(row[f"clone:{name}/success"]) == pytest.approx(clone.success_rate)
         assert float(row[f"{name}/return"]) == pytest.approx(tuned.mean_return)
+
+
+def test_a_bcppo_run_fine_tunes_the_clone_with_ppo_on_the_tasks_ppo_settings(
+    tmp_path: Path,
+) -> None:
+    task, real = "simreal/Reach-v0", "simreal/ReachReal-v0"
+    tiny = {"demo_steps": 100, "bc": {"epochs": 2, "hidden": [16]}, "critic_warmup": 0}
+    config = tiny_config(task=task, eval_on=(real,), dr=resolve_dr(task, ["default"]),
+                         widths=(0.5,), algos=("bcppo",), steps=64,
+                         algo_kwargs={"bcppo": tiny})  # fmt: skip
+    out = tmp_path / "sweep"
+    run(config, out, progress=False)
+    (row,) = read_table(out / "results.csv")
+    folder = out / "runs" / "bcppo_default_all_w0.5_s0"
+    assert int(row["env_steps"]) == 100 + 64  # one 100-step episode demonstrated, 64 PPO steps
+    document = json.loads((folder / "finetune.json").read_text())
+    assert document["ran"]["env_steps"] == 64
+    assert document["ran"]["actor_updates"] >= 1 and document["ran"]["policy_changed"]
+    assert document["width"] == 0.5 and document["dr"] == config.dr[0].spec
+    # PPO's settings come from Reach's train.yaml, as simreal finetune reads them.
+    assert document["algo_kwargs"] == {"n_steps": 256, "batch_size": 1024, "n_epochs": 5}
+    from simreal.learning.evaluate import evaluate
+
+    clone = evaluate(folder / "bc", real, episodes=2, seed=10_000)
+    tuned = evaluate(folder, real, episodes=2, seed=10_000)
+    assert float(row["clone:ReachReal-v0/return"]) == pytest.approx(clone.mean_return)
+    assert float(row["ReachReal-v0/return"]) == pytest.approx(tuned.mean_return)
+    assert clone.mean_return != tuned.mean_return  # the fine-tune changed the policy

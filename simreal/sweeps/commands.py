@@ -52,9 +52,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--algo",
         default=None,
         help="comma-separated learners: ppo, sac, bc (behaviour cloning of the task's expert "
-        "demonstrating under the run's DR; --steps is then the demonstration budget) or bcrl "
+        "demonstrating under the run's DR; --steps is then the demonstration budget), bcrl "
         "(that clone, from the task's train.yaml demo_steps or 20,000, fine-tuned by SAC with the "
-        "demonstrations in every batch for --steps) (default: the task's training defaults)",
+        "demonstrations in every batch for --steps) or bcppo (the clone fine-tuned by PPO with "
+        "simreal finetune's remedies for --steps) (default: the task's training defaults)",
     )
     sweep.add_argument(
         "--dr",
@@ -153,13 +154,13 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"--eval-on: {args.task} has no real proxy; name the targets.")
     _check_ids(parser, "--eval-on", args.eval_on)
     algos = tuple(a.strip() for a in (args.algo or defaults["algo"]).split(","))
-    if {"bc", "bcrl"} & set(algos):
+    if {"bc", "bcrl", "bcppo"} & set(algos):
         from simreal.envs.registry import task_for
 
         try:
             task_for(args.task)
         except KeyError:
-            parser.error(f"--algo bc and bcrl clone a task's expert; {args.task} has none.")
+            parser.error(f"--algo bc, bcrl and bcppo clone a task's expert; {args.task} has none.")
     try:
         config = SweepConfig(
             task=args.task,

@@ -21,7 +21,8 @@ from simreal.learning.train import ALGORITHMS
 TERM_MODES = ("all", "each")
 # "bc": the task's expert demonstrates under the run's DR, a Gaussian BC head clones it.
 # "bcrl": the same clone, then fine-tuned by SAC with the demonstrations in every batch.
-SWEEP_ALGORITHMS = (*ALGORITHMS, "bc", "bcrl")
+# "bcppo": the same clone, then fine-tuned by PPO (simreal finetune's, with its remedies).
+SWEEP_ALGORITHMS = (*ALGORITHMS, "bc", "bcrl", "bcppo")
 
 
 class SweepError(ValueError):
@@ -51,9 +52,9 @@ class SweepConfig:
         seeds: Seeds per setting (seeds ``0 .. seeds - 1``).
         steps: Env steps per run.
         eval_on: Env ids evaluated besides the training task (the real proxies).
-        algos: Algorithms: ``ppo``, ``sac``, or ``bc`` (behaviour cloning of the task's
+        algos: Algorithms: ``ppo``, ``sac``, ``bc`` (behaviour cloning of the task's
             expert, demonstrating under the run's DR; ``steps`` is then the demonstration
-            budget).
+            budget), ``bcrl`` (that clone fine-tuned by SAC) or ``bcppo`` (by PPO).
         dr: DR specs (centres) crossed with the other axes.
         terms: ``all`` (every term scaled by the width) or ``each`` (one group of
             runs per term, that term alone randomized).

@@ -25,7 +25,8 @@ def metric_columns(env_id: str, prefix: str = "") -> tuple[str, str, str]:
 
     Args:
         env_id: The evaluated env.
-        prefix: ``"clone:"`` for the columns of a ``bcrl`` run's clone before fine-tuning.
+        prefix: ``"clone:"`` for the columns of a ``bcrl`` or ``bcppo`` run's clone before
+            fine-tuning.
     """
     name = prefix + short_id(env_id)
     return f"{name}/return", f"{name}/return_ci95", f"{name}/success"
@@ -42,7 +43,8 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
     Returns:
         The row: the point's settings, the env steps it trained on (or demonstrated, for
         ``bc``), wall times and one return / interval / success triple per evaluated env
-        (and, for ``bcrl``, one more per env for its clone, ``clone:<env>/...``).
+        (and, for ``bcrl`` and ``bcppo``, one more per env for its clone,
+        ``clone:<env>/...``).
     """
     import torch
 
@@ -55,6 +57,8 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
         env_steps = clone_expert(point, folder)
     elif point.algo == "bcrl":
         env_steps = clone_and_finetune(point, folder)
+    elif point.algo == "bcppo":
+        env_steps = clone_and_finetune_ppo(point, folder)
     else:
         env_steps = train_rl(point, folder, threads)
     trained = time.perf_counter()
@@ -63,8 +67,9 @@ def execute(point: RunPoint, runs_dir: str, threads: int = 1) -> dict[str, Any]:
         "env_steps": env_steps,
         "train_seconds": round(trained - start, 2),
     }
-    # A bcrl run is also scored before RL: its clone, on the same episodes.
-    policies = [(folder, "")] + ([(folder / "bc", "clone:")] if point.algo == "bcrl" else [])
+    # A bcrl or bcppo run is also scored before RL: its clone, on the same episodes.
+    cloned = point.algo in ("bcrl", "bcppo")
+    policies = [(folder, "")] + ([(folder / "bc", "clone:")] if cloned else [])
     for policy, prefix in policies:
         for env_id in point.eval_on:
             result = evaluate(policy, env_id, episodes=point.episodes, seed=point.eval_seed)
@@ -129,32 +134,43 @@ def clone_expert(point: RunPoint, folder: Path) -> int:
     return int(pq.read_metadata(data).num_rows)
 
 
+def clone_first(point: RunPoint, folder: Path, kwargs: dict) -> int:
+    """The clone of a ``bcrl`` or ``bcppo`` run, in ``<run>/bc`` (kept when the run resumes).
+
+    Pops ``demo_steps`` (the demonstration budget, default 20,000 env steps) and ``bc``
+    (:class:`BCConfig` fields) from ``kwargs``.
+
+    Returns:
+        The env steps demonstrated.
+    """
+    from dataclasses import replace
+
+    demo_steps = int(kwargs.pop("demo_steps", 20_000))
+    clone = replace(point, algo="bc", steps=demo_steps, algo_kwargs=kwargs.pop("bc", {}))
+    if (folder / "bc" / "policy.json").is_file():  # a cut-off run: its clone is finished
+        import pyarrow.parquet as pq
+
+        return int(pq.read_metadata(folder / "bc" / "demos.parquet").num_rows)
+    return clone_expert(clone, folder / "bc")
+
+
 def clone_and_finetune(point: RunPoint, folder: Path) -> int:
     """Imitation first, RL second: clone the expert, then fine-tune the clone with SAC.
 
-    ``steps`` is the SAC fine-tuning budget; ``algo_kwargs`` may set ``demo_steps`` (the
-    demonstration budget, default 20,000 env steps), ``bc`` (:class:`BCConfig` fields)
-    and any :class:`~simreal.learning.sac_finetune.SACFinetuneConfig` field (``utd``,
+    ``steps`` is the SAC fine-tuning budget; ``algo_kwargs`` may set ``demo_steps`` and
+    ``bc`` (see :func:`clone_first`) and any
+    :class:`~simreal.learning.sac_finetune.SACFinetuneConfig` field (``utd``,
     ``critic_warmup``, ``algo_kwargs``, ...). The clone lives in ``<run>/bc``, its
     demonstrations stay in every SAC batch, and both train under the point's DR.
 
     Returns:
         The env steps used: the demonstrations' plus the fine-tuning's.
     """
-    from dataclasses import replace
-
     from simreal.learning.sac_finetune import SACFinetuneConfig
     from simreal.learning.sac_finetune_run import finetune_sac
 
     kwargs = dict(point.algo_kwargs)
-    demo_steps = int(kwargs.pop("demo_steps", 20_000))
-    clone = replace(point, algo="bc", steps=demo_steps, algo_kwargs=kwargs.pop("bc", {}))
-    if (folder / "bc" / "policy.json").is_file():  # a cut-off run: its clone is finished
-        import pyarrow.parquet as pq
-
-        demonstrated = int(pq.read_metadata(folder / "bc" / "demos.parquet").num_rows)
-    else:
-        demonstrated = clone_expert(clone, folder / "bc")
+    demonstrated = clone_first(point, folder, kwargs)
     config = SACFinetuneConfig(
         point.task,
         point.steps,
@@ -167,3 +183,36 @@ def clone_and_finetune(point: RunPoint, folder: Path) -> int:
     )
     finetune_sac(config, folder / "bc", folder, progress=False)
     return demonstrated + point.steps
+
+
+def clone_and_finetune_ppo(point: RunPoint, folder: Path) -> int:
+    """Imitation first, RL second: clone the expert, then fine-tune the clone with PPO.
+
+    ``steps`` is the PPO fine-tuning budget on ``n_envs`` batched envs; ``algo_kwargs``
+    may set ``demo_steps`` and ``bc`` (see :func:`clone_first`) and any
+    :class:`~simreal.learning.finetune.FinetuneConfig` field (``critic_warmup``,
+    ``bc_weight``, ...); its ``algo_kwargs`` (PPO's) default to the task's ``ppo``
+    settings in its ``train.yaml``, as ``simreal finetune`` reads them. The clone and
+    the fine-tune train under the point's DR. The PPO fine-tune keeps no mid-run
+    checkpoint: a run cut off during it keeps its clone and fine-tunes again.
+
+    Returns:
+        The env steps used: the demonstrations' plus the fine-tuning's.
+    """
+    from simreal.learning.defaults import run_settings
+    from simreal.learning.finetune import FinetuneConfig, finetune, summary
+
+    kwargs = dict(point.algo_kwargs)
+    demonstrated = clone_first(point, folder, kwargs)
+    kwargs.setdefault("algo_kwargs", run_settings(point.task, "ppo")[3])
+    config = FinetuneConfig(
+        point.task,
+        point.steps,
+        seed=point.seed,
+        n_envs=point.n_envs,
+        dr=point.spec,
+        width=point.width,
+        **kwargs,
+    )
+    finetune(config, folder / "bc", folder)
+    return demonstrated + summary(folder)["env_steps"]
