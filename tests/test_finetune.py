@@ -339,6 +339,8 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
         (("--steps", "1"), "--steps must be >= 2"),
         (("--eval-episodes", "-1"), "--eval-episodes"),
         (("--steps", "301"), "--steps: steps 301 is not a multiple of the 16 parallel envs"),
+        (("--init-std", "0"), "--init-std must be a number > 0 (a fraction of the half-range)"),
+        (("--init-std", "keep", "--algo", "sac"), "--init-std keep is for --algo ppo;"),
     ):
         done = run_cli("finetune", "--policy", str(bc_run), "--task", TASK, *args,
                        "--out", str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
@@ -361,6 +363,25 @@ def test_cli_finetune_takes_ppo_settings_and_envs_from_the_tasks_train_yaml(
     assert document["n_envs"] == 16 and document["layout"]["n_envs"] == 16
     assert document["algo_kwargs"] == {"n_steps": 256, "batch_size": 1024, "n_epochs": 5}
     assert document["ran"]["env_steps"] == 512
+
+
+def test_cli_finetune_init_std_keep_goes_on_with_the_policys_own_std(
+    bc_run: Path, tmp_path: Path
+) -> None:
+    from simreal.cli import main
+
+    def log_std(run: Path) -> np.ndarray:
+        return load_model(run, "ppo").policy.log_std.detach().numpy()
+
+    argv = ["finetune", "--policy", str(bc_run), "--task", TASK, "--steps", "32", "--envs", "2",
+            "--critic-warmup", "0", "--eval-episodes", "0"]  # fmt: skip
+    assert main([*argv, "--init-std", "keep", "--out", str(tmp_path / "keep")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "reset")]) == 0
+    # One PPO update of 5 Adam steps at 3e-4 moves a log-std by at most about 1.5e-3.
+    np.testing.assert_allclose(log_std(tmp_path / "keep"), log_std(bc_run), atol=0.01)
+    assert np.all(np.abs(log_std(tmp_path / "reset") - log_std(bc_run)) > 0.1)
+    document = json.loads((tmp_path / "keep" / "finetune.json").read_text())
+    assert document["init_std"] is None
 
 
 def test_the_actor_excludes_a_separate_critic_feature_extractor(bc_run: Path) -> None:

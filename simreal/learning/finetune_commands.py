@@ -82,9 +82,10 @@ def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: 
     )
     finetune.add_argument(
         "--init-std",
-        type=float,
-        default=0.1,
-        help="initial action std, a fraction of the half-range (default: 0.1)",
+        default="0.1",
+        help="initial action std, a fraction of the half-range; ppo also takes keep (the "
+        "policy's own std goes on, e.g. a fine-tuned policy going on to the target) "
+        "(default: 0.1)",
     )
     finetune.add_argument(
         "--demos", type=Path, action="append", default=None,
@@ -191,10 +192,9 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
             parser.error(f"{', '.join(given)} set(s) --algo {algo} only; add --algo {algo}.")
     if args.envs < 1 or args.critic_warmup < 0 or args.eval_episodes < 0:
         parser.error("--envs must be >= 1, --critic-warmup and --eval-episodes >= 0.")
-    if args.min_std < 0 or args.init_std <= 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
-        parser.error(
-            "--init-std must be > 0, --min-std and --bc-weight >= 0, --bc-decay in [0, 1]."
-        )
+    args.init_std = _init_std(parser, args.init_std, args.algo)
+    if args.min_std < 0 or args.bc_weight < 0 or not 0 <= args.bc_decay <= 1:
+        parser.error("--min-std and --bc-weight must be >= 0, --bc-decay in [0, 1].")
     if not 0 <= args.demo_fraction < 1:
         parser.error(
             f"--demo-fraction must be in [0, 1) (the rest of every batch is online data), got "
@@ -273,6 +273,27 @@ def _run_sac(
     return report_sac_finetune(
         config, args.policy, args.out, args.eval_episodes, parser, args.trust_pickle
     )
+
+
+def _init_std(parser: argparse.ArgumentParser, value: str, algo: str) -> float | None:
+    """``--init-std``: a finite number > 0, or ``keep`` (``None``) for PPO."""
+    if value == "keep":
+        if algo == "sac":
+            parser.error(
+                "--init-std keep is for --algo ppo; SAC's actor is distilled to a std, so give "
+                "a number > 0."
+            )
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        parser.error(
+            f"--init-std must be a number > 0 (a fraction of the half-range) or keep, "
+            f"got {value!r}."
+        )
+    return number
 
 
 def _target_entropy(parser: argparse.ArgumentParser, value: str) -> str | float:
