@@ -6,7 +6,8 @@ Every task is a Gymnasium ``MujocoEnv`` that
   proxy) can edit the model by element name before it is compiled;
 * reads every model quantity by name (``model.joint("hinge")``), never by index;
 * returns its reward terms, its privileged state vector and ``is_success`` in ``info``;
-* offers state observations or image observations from a named camera;
+* offers state observations or image observations from a named camera (a real proxy's
+  camera with its visual gap, :mod:`simreal.envs.camera_gap`);
 * reports its 1-DoF joints through one sensor channel (:mod:`simreal.envs.joint_sensors`:
   the encoders' calibration offset, gain, white noise and delay), from which the state
   observation is computed, so that a policy and a log recorded on the env see the same sensor.
@@ -24,6 +25,7 @@ from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
 from numpy.typing import NDArray
 
 from simreal.asset_paths import asset_path
+from simreal.envs.camera_gap import CameraGap
 from simreal.envs.joint_sensors import JointSensors
 
 OBS_TYPES = ("state", "pixels")
@@ -68,6 +70,8 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     xml_file: ClassVar[str] = ""
     camera_name: ClassVar[str] = ""
     state_dim: ClassVar[int] = 0
+    # How the camera's images differ from the nominal render (real proxies set it).
+    camera_gap: ClassVar[CameraGap | None] = None
 
     def __init__(
         self,
@@ -92,6 +96,7 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         self.obs_type = obs_type
         self.image_size = image_size
         self._image_renderer: mujoco.Renderer | None = None
+        self._camera_rng: tuple[np.random.Generator, np.random.Generator] | None = None
         self.metadata = {**type(self).metadata}
         state_space = spaces.Box(-np.inf, np.inf, shape=(self.state_dim,), dtype=np.float64)
         if obs_type == "pixels":
@@ -117,12 +122,16 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
         spec = mujoco.MjSpec.from_file(self.fullpath)
         self.edit_spec(spec)
+        if self.camera_gap is not None:
+            self.camera_gap.edit_spec(spec)
         model = spec.compile()
         size = max(self.width, self.height, getattr(self, "image_size", 0))
         model.vis.global_.offwidth = max(model.vis.global_.offwidth, size)
         model.vis.global_.offheight = max(model.vis.global_.offheight, size)
         data = mujoco.MjData(model)
         self.edit_model(model)
+        if self.camera_gap is not None:
+            self.camera_gap.edit_model(model)
         mujoco.mj_setConst(model, data)
         mujoco.mj_forward(model, data)
         return model, data
@@ -186,8 +195,25 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     def _observe(self) -> tuple[NDArray, NDArray[np.float64]]:
         state = self.measure_state(self.observe_state())
         if self.obs_type == "pixels":
-            return self.render_camera(self.image_size, self.image_size), state
+            image = self.render_camera(self.image_size, self.image_size)
+            if self.camera_gap is not None:
+                image = self.camera_gap.sense(image, self.camera_rng())
+            return image, state
         return state, state
+
+    def camera_rng(self) -> np.random.Generator:
+        """The camera's own generator, spawned from the env's seed.
+
+        Spawned from the seed sequence of ``np_random`` (drawing nothing from it), so the
+        camera's noise repeats with the env's seed and leaves every other draw of the env,
+        and with them the state trajectory, as they are without it.
+        """
+        source = self.np_random
+        if self._camera_rng is None or self._camera_rng[0] is not source:
+            seed_seq = getattr(source.bit_generator, "seed_seq", None)
+            child = seed_seq.spawn(1)[0] if seed_seq is not None else np.random.SeedSequence(0)
+            self._camera_rng = (source, np.random.default_rng(child))
+        return self._camera_rng[1]
 
     def render_camera(self, width: int, height: int) -> NDArray[np.uint8]:
         """Render an RGB image from the task's named camera.

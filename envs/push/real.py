@@ -12,14 +12,22 @@ What differs from the nominal model (the training side never reads this):
   axis, its yaw has 0.03 rad and its velocity 0.03 m/s of white noise (the
   ``goal - block`` entries use the reported position). Pusher and goal are
   reported exactly.
+
+Its camera (``PushPixelsReal-v0``'s observation; :data:`CAMERA_GAP`) sees a grey-green
+gradient table top that no DR choice contains, a darker block and pusher, the key light
+moved and warm, the fill light cool, the camera 3-4 cm and about 2 degrees off with a 5%
+narrower field of view, then blur, read noise and JPEG compression.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
+from simreal.envs.camera_gap import CameraGap, ProceduralTexture
 from simreal.envs.push.env import PUSHER_ACTUATORS, PushEnv
 from simreal.envs.real_plant import delay_actuators, scale_body_mass
 
@@ -31,10 +39,30 @@ BLOCK_POSITION_BIAS_M = np.array([0.012, -0.009])
 BLOCK_POSITION_NOISE_M = 0.004
 BLOCK_YAW_NOISE_RAD = 0.03
 BLOCK_VELOCITY_NOISE_M_S = 0.03
+CAMERA_GAP = CameraGap(
+    texture=ProceduralTexture(
+        "table_mat", "table_proxy", "gradient", rgb1=(0.55, 0.6, 0.52), rgb2=(0.35, 0.4, 0.36)
+    ),
+    scene={
+        "material[block_mat].rgba": ("set", (0.62, 0.1, 0.12, 1.0)),
+        "material[pusher_mat].rgba": ("set", (0.1, 0.22, 0.6, 1.0)),
+        "light[key_light].pos": ("add", (0.45, 0.3, -0.25)),
+        "light[key_light].diffuse": ("set", (0.85, 0.72, 0.55)),
+        "light[fill_light].diffuse": ("set", (0.2, 0.26, 0.38)),
+        "camera[overhead].pos": ("add", (-0.03, 0.025, -0.02)),
+        "camera[overhead].rotation": ("add", (-0.025, 0.02, 0.03)),
+        "camera[overhead].fovy": ("scale", (0.95,)),
+    },
+    blur_px=0.6,
+    noise=0.02,
+    jpeg_quality=70,
+)
 
 
 class PushRealEnv(PushEnv):
     """Stand-in for a physical pushing setup; same interface as the nominal task."""
+
+    camera_gap: ClassVar[CameraGap | None] = CAMERA_GAP
 
     def edit_spec(self, spec: mujoco.MjSpec) -> None:
         """Add the pusher servos' command latency."""

@@ -10,6 +10,12 @@ What differs from the nominal model (the training side never reads this):
   task's sensor channel: the policy observes, and a log records, these readings).
   The reported fingertip position is the forward kinematics of the measured
   angles, as on a real arm; the target position carries 3 mm of white noise.
+
+Its camera (``ReachPixelsReal-v0``'s observation; :data:`CAMERA_GAP`) sees a blue
+checked table cloth that no DR choice contains, a blue-grey anodised arm, an orange-red
+target, the key light moved and warm, the fill light cool, the camera 3-4 cm and
+about 2 degrees off with a 6% wider field of view, then blur, read noise and JPEG
+compression.
 """
 
 from __future__ import annotations
@@ -21,12 +27,31 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
+from simreal.envs.camera_gap import CameraGap, ProceduralTexture
 from simreal.envs.reach.env import JOINTS, ReachEnv
 from simreal.envs.real_plant import delay_actuators, scale_body_mass
 
 ENCODER_OFFSET_RAD = np.array([0.03, -0.04, 0.05])
 ENCODER_NOISE_RAD = 0.002
 TARGET_NOISE_M = 0.003
+CAMERA_GAP = CameraGap(
+    texture=ProceduralTexture(
+        "table_mat", "table_proxy", "checker", rgb1=(0.32, 0.42, 0.58), rgb2=(0.5, 0.58, 0.7)
+    ),
+    scene={
+        "material[arm_mat].rgba": ("set", (0.45, 0.5, 0.62, 1.0)),
+        "material[target_mat].rgba": ("set", (0.95, 0.35, 0.12, 1.0)),
+        "light[key_light].pos": ("add", (-0.3, 0.25, 0.1)),
+        "light[key_light].diffuse": ("set", (1.0, 0.85, 0.65)),
+        "light[fill_light].diffuse": ("set", (0.22, 0.28, 0.4)),
+        "camera[front].pos": ("add", (0.03, -0.02, 0.015)),
+        "camera[front].rotation": ("add", (0.02, -0.025, 0.03)),
+        "camera[front].fovy": ("scale", (1.06,)),
+    },
+    blur_px=0.6,
+    noise=0.02,
+    jpeg_quality=70,
+)
 
 
 class ReachRealEnv(ReachEnv):
@@ -38,6 +63,7 @@ class ReachRealEnv(ReachEnv):
     encoder_noise: ClassVar[Mapping[str, tuple[float, float]]] = {
         name: (ENCODER_NOISE_RAD, 0.0) for name in JOINTS
     }
+    camera_gap: ClassVar[CameraGap | None] = CAMERA_GAP
 
     def edit_spec(self, spec: mujoco.MjSpec) -> None:
         """60 ms of actuator latency."""
