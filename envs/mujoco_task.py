@@ -28,7 +28,8 @@ from simreal.asset_paths import asset_path
 from simreal.envs.camera_gap import CameraGap
 from simreal.envs.joint_sensors import JointSensors
 
-OBS_TYPES = ("state", "pixels")
+OBS_TYPES = ("state", "pixels", "pixels_proprio")
+PIXELS, PROPRIO = "pixels", "proprio"  # the keys of a pixels_proprio observation
 
 
 def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
@@ -59,7 +60,9 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     Args:
         frame_skip: Physics steps per control step (>= 1).
         obs_type: ``"state"`` for a vector observation, ``"pixels"`` for an RGB image
-            from the task's camera.
+            from the task's camera, ``"pixels_proprio"`` for a dict of that image
+            (``"pixels"``) and proprioception (``"proprio"``: the joint encoders' positions,
+            then velocities, of the task's 1-DoF joints, as the sensor channel reports them).
         image_size: Side length in pixels of the square image observation (>= 1).
         render_mode: ``None`` or ``"rgb_array"``.
         width: Width of frames returned by :meth:`render`.
@@ -99,12 +102,8 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         self._camera_rng: tuple[np.random.Generator, np.random.Generator] | None = None
         self.metadata = {**type(self).metadata}
         state_space = spaces.Box(-np.inf, np.inf, shape=(self.state_dim,), dtype=np.float64)
-        if obs_type == "pixels":
-            observation_space: spaces.Space = spaces.Box(
-                0, 255, shape=(image_size, image_size, 3), dtype=np.uint8
-            )
-        else:
-            observation_space = state_space
+        image_space = spaces.Box(0, 255, shape=(image_size, image_size, 3), dtype=np.uint8)
+        observation_space = state_space if obs_type == "state" else image_space
         super().__init__(
             str(asset_path(self.xml_file)),
             frame_skip,
@@ -117,6 +116,14 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
         self.state_space = state_space
         self.init_sensors()
+        if obs_type == "pixels_proprio":  # the joints are known once the model is compiled
+            joints = 2 * len(self.sensor_joints)
+            self.observation_space = spaces.Dict(
+                {
+                    PIXELS: image_space,
+                    PROPRIO: spaces.Box(-np.inf, np.inf, shape=(joints,), dtype=np.float64),
+                }
+            )
 
     # -- model construction -------------------------------------------------
     def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
@@ -192,14 +199,19 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         return state
 
     # -- Gymnasium API ------------------------------------------------------
-    def _observe(self) -> tuple[NDArray, NDArray[np.float64]]:
+    def _observe(self) -> tuple[NDArray | dict[str, NDArray], NDArray[np.float64]]:
         state = self.measure_state(self.observe_state())
+        if self.obs_type == "state":
+            return state, state
+        image = self.render_camera(self.image_size, self.image_size)
+        if self.camera_gap is not None:
+            image = self.camera_gap.sense(image, self.camera_rng())
         if self.obs_type == "pixels":
-            image = self.render_camera(self.image_size, self.image_size)
-            if self.camera_gap is not None:
-                image = self.camera_gap.sense(image, self.camera_rng())
             return image, state
-        return state, state
+        reading = self.joint_reading
+        joints = self.sensor_joints
+        proprio = np.array([reading.qpos[j] for j in joints] + [reading.qvel[j] for j in joints])
+        return {PIXELS: image, PROPRIO: proprio}, state
 
     def camera_rng(self) -> np.random.Generator:
         """The camera's own generator, spawned from the env's seed.

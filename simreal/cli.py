@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "tasks":
         return _run_tasks()
-    if args.command in ("train", "eval", "collect", "bc", "finetune"):
+    if args.command in ("train", "eval", "collect", "bc", "finetune", "dagger"):
         import torch
 
         # simreal's policies are small MLPs: one torch thread trains them as fast as more,
@@ -216,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from simreal.learning.commands import run_eval, run_train
         from simreal.learning.dataset_commands import run_bc, run_collect
         from simreal.learning.finetune_commands import run_finetune
+        from simreal.learning.student_commands import run_dagger
 
         runner = {
             "train": run_train,
@@ -223,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "collect": run_collect,
             "bc": run_bc,
             "finetune": run_finetune,
+            "dagger": run_dagger,
         }[args.command]
         return runner(args, commands_parser(parser, args.command))
     if args.command in ("record", "sysid"):

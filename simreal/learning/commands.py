@@ -21,6 +21,7 @@ from simreal.learning.command_flags import add_dr_arguments, check_dr
 from simreal.learning.dataset_commands import add_bc_parser, add_collect_parser
 from simreal.learning.finetune_commands import add_finetune_parser
 from simreal.learning.step_budget import check_step_budget
+from simreal.learning.student_commands import add_dagger_parser
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -72,7 +73,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         description="Mean return and success rate with 95% intervals over seeded episodes.",
     )
     evaluate.add_argument(
-        "--policy", required=True, help="run folder of simreal train, or 'expert'"
+        "--policy",
+        required=True,
+        help="run folder of simreal train, bc, finetune or dagger, or 'expert'",
     )
     evaluate.add_argument("--on", required=True, action="append", help="env id (repeatable)")
     evaluate.add_argument(
@@ -99,6 +102,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     add_bc_parser(commands)
     add_finetune_parser(commands)
     add_collect_parser(commands)
+    add_dagger_parser(commands)
 
 
 def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

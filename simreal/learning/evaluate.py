@@ -41,7 +41,8 @@ class Evaluation:
 class RunPolicy:
     """A trained or cloned run as an ``obs -> action`` callable (normalised, deterministic).
 
-    Loads ``simreal train`` runs (PPO/SAC) and ``simreal bc`` runs of every head.
+    Loads ``simreal train`` runs (PPO/SAC), ``simreal bc`` runs of every head and pixel
+    students (``simreal dagger``), whose ``env_kwargs`` say which observations they take.
 
     Args:
         run: The run folder.
@@ -57,6 +58,18 @@ class RunPolicy:
         run = Path(run)
         self.kind = read_run_kind(run)
         self.chunked = None
+        self.pixels = None
+        self.env_kwargs: dict = {}
+        if self.kind == "pixel_student":
+            from simreal.learning.pixel_policy import PixelPolicy
+
+            try:
+                self.pixels = PixelPolicy(run)
+            except (OSError, KeyError, ValueError, RuntimeError) as error:
+                raise RunError(f"{run} is not a readable pixel student: {error}") from None
+            self.env_kwargs = self.pixels.env_kwargs
+            self.action_shape = self.pixels.low.shape
+            return
         if self.kind in ("bc_tokens", "bc_flow"):
             import json
 
@@ -84,15 +97,75 @@ class RunPolicy:
         """Start an episode (clears a chunked policy's plan)."""
         if self.chunked is not None:
             self.chunked.reset()
+        if self.pixels is not None:
+            self.pixels.reset()
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         """The policy's deterministic action."""
+        if self.pixels is not None:
+            return self.pixels(obs)
         if self.chunked is not None:
             return self.chunked(obs)
         scaled = (obs - self.mean) / np.sqrt(self.var + self.epsilon)
         normalised = np.clip(scaled, -self.clip, self.clip)
         action, _ = self.model.predict(normalised.astype(np.float32), deterministic=True)
         return action
+
+
+def is_pixel_task(env_id: str) -> bool:
+    """Whether ``env_id`` is a simreal task (or proxy) observed through its camera."""
+    from simreal.envs.registry import task_for
+
+    try:
+        return task_for(env_id).kwargs.get("obs_type") == "pixels"
+    except KeyError:
+        return False
+
+
+def make_for(actor: RunPolicy, policy: str | Path, env_id: str) -> gym.Env:
+    """``env_id`` made to give the observations ``actor`` takes, or a sentence why not.
+
+    Raises:
+        RunError: A pixel policy on a state task, a state policy on a pixel task, or
+            spaces that differ.
+    """
+    if actor.pixels is not None:
+        size = actor.env_kwargs["image_size"]
+        if not is_pixel_task(env_id):
+            raise RunError(
+                f"{policy} acts on {size}-pixel camera images; {env_id} gives state "
+                "observations: evaluate it on a pixel task or its proxy (such as "
+                "simreal/ReachPixels-v0, simreal/ReachPixelsReal-v0)."
+            )
+        env = gym.make(env_id, **actor.env_kwargs)
+        joints = actor.pixels.config["proprio_dim"]
+        has = env.observation_space["proprio"].shape[0] if joints else 0
+        if env.action_space.shape != actor.action_shape or has != joints:
+            env.close()
+            raise RunError(
+                f"{policy} was trained for actions {actor.action_shape} and {joints} "
+                f"proprioceptive inputs; {env_id} has {env.action_space.shape} and {has}."
+            )
+        return env
+    env = gym.make(env_id)
+    if is_pixel_task(env_id):
+        env.close()
+        raise RunError(
+            f"{policy} acts on state observations {actor.observation_shape}; {env_id} gives "
+            "camera images: evaluate a pixel student (simreal dagger) there, or this policy "
+            "on the state task."
+        )
+    if (
+        env.observation_space.shape != actor.observation_shape
+        or env.action_space.shape != actor.action_shape
+    ):
+        env.close()
+        raise RunError(
+            f"{policy} was trained on observations {actor.observation_shape} and actions "
+            f"{actor.action_shape}; {env_id} has {env.observation_space.shape} and "
+            f"{env.action_space.shape}."
+        )
+    return env
 
 
 def evaluate(
@@ -114,22 +187,14 @@ def evaluate(
     """
     import simreal  # noqa: F401  (registers the tasks)
 
-    env = gym.make(env_id)
     if str(policy) == "expert":
         from simreal.envs.registry import make_expert
 
+        env = gym.make(env_id)
         stats = run_episodes(env, make_expert(env_id), episodes, seed=seed, use_state=True)
     else:
         actor = RunPolicy(policy, trust_pickle=trust_pickle)
-        if (
-            env.observation_space.shape != actor.observation_shape
-            or env.action_space.shape != actor.action_shape
-        ):
-            raise RunError(
-                f"{policy} was trained on observations {actor.observation_shape} and actions "
-                f"{actor.action_shape}; {env_id} has {env.observation_space.shape} and "
-                f"{env.action_space.shape}."
-            )
+        env = make_for(actor, policy, env_id)
         stats = run_episodes(env, actor, episodes, seed=seed)
     env.close()
     mean, half = mean_ci(stats.returns)

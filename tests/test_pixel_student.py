@@ -1,0 +1,218 @@
+"""The pixel student: teacher labels on the student's own frames, save/load, resume, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import simreal  # noqa: F401  (registers the tasks)
+from simreal.envs.registry import make_expert
+from simreal.learning import pixel_student
+from simreal.learning.image_augment import augment, random_shift
+from simreal.learning.pixel_policy import PixelPolicy, PixelPolicyNet, save_policy
+from simreal.learning.pixel_student import StudentConfig, fit, rollouts, train_student
+from tests.conftest import run_cli
+
+TASK = "simreal/ReachPixels-v0"
+SIZE = 36  # the smallest image NatureCNN takes
+TINY = dict(image_size=SIZE, rounds=1, episodes=1, epochs=1, features=16, hidden=(16,))
+
+
+class RecordingTeacher:
+    """The task's expert, remembering every state it labelled."""
+
+    def __init__(self) -> None:
+        self.expert = make_expert(TASK)
+        self.states: list[np.ndarray] = []
+
+    def reset(self) -> None:
+        self.expert.reset()
+
+    def __call__(self, state: np.ndarray) -> np.ndarray:
+        self.states.append(np.array(state))
+        return self.expert(state)
+
+
+def test_dagger_labels_the_students_own_states_with_the_teachers_actions() -> None:
+    config = StudentConfig(TASK, **TINY)
+    env = gym.make(TASK, obs_type="pixels_proprio", image_size=SIZE)
+    low, high = env.action_space.low, env.action_space.high
+    teacher = RecordingTeacher()
+
+    def student(obs: dict) -> np.ndarray:  # a student that always commands the range's low end
+        return low.copy()
+
+    data = rollouts(env, teacher, student, 0.0, config, seed=5, rng=np.random.default_rng(0))
+    # The states labelled are those the student's own actions lead to ...
+    visited = [env.reset(seed=5)[1]["state"]]
+    while True:
+        _, _, terminated, truncated, info = env.step(low.astype(np.float32))
+        if terminated or truncated:
+            break
+        visited.append(info["state"])
+    np.testing.assert_allclose(np.array(teacher.states), np.array(visited))
+    # ... and each frame's label is the teacher's action there, scaled to [-1, 1].
+    relabel = make_expert(TASK)
+    relabel.reset()
+    expected = [2 * (np.clip(relabel(s), low, high) - low) / (high - low) - 1 for s in visited]
+    np.testing.assert_allclose(data["labels"], np.array(expected), atol=1e-6)
+    assert data["images"].shape == (len(visited), 3, SIZE, SIZE)
+    assert data["proprio"].shape == (len(visited), 6)
+    # With beta = 1 the teacher drives: another trajectory, the expert's.
+    teacher_driven = RecordingTeacher()
+    rollouts(env, teacher_driven, student, 1.0, config, seed=5, rng=np.random.default_rng(0))
+    assert not np.allclose(np.array(teacher_driven.states)[-1], np.array(visited)[-1])
+
+
+def test_fitting_lowers_the_action_error_on_the_teachers_labels() -> None:
+    config = StudentConfig(TASK, **{**TINY, "epochs": 30})
+    env = gym.make(TASK, obs_type="pixels_proprio", image_size=SIZE)
+    data = rollouts(env, make_expert(TASK), None, 1.0, config, 0, np.random.default_rng(0))
+    torch.manual_seed(0)
+    net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,))
+    stats = {"mean": data["proprio"].mean(0), "std": data["proprio"].std(0) + 1e-3}
+
+    def error() -> float:
+        proprio = torch.as_tensor((data["proprio"] - stats["mean"]) / stats["std"]).float()
+        with torch.no_grad():
+            out = net(torch.as_tensor(data["images"]), proprio)
+        return float(((out - torch.as_tensor(data["labels"])) ** 2).mean())
+
+    before = error()
+    fit(net, data, stats, config, torch.Generator().manual_seed(0))
+    assert error() < 0.5 * before
+
+
+def test_a_saved_student_acts_as_the_network_did() -> None:
+    torch.manual_seed(1)
+    net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,)).eval()
+    stats = {"mean": [0.1] * 6, "std": [2.0] * 6}
+    config = {"image_size": SIZE, "proprio_dim": 6, "features": 16, "hidden": [16],
+              "action_low": [-1.0, -2.0, -3.0], "action_high": [1.0, 2.0, 3.0],
+              "obs_type": "pixels_proprio"}  # fmt: skip
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        save_policy(net, config, stats, Path(folder))
+        loaded = PixelPolicy(folder)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        obs = {"pixels": rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8),
+               "proprio": rng.normal(size=6)}  # fmt: skip
+        with torch.no_grad():
+            image = torch.as_tensor(obs["pixels"].transpose(2, 0, 1).copy())[None]
+            proprio = torch.as_tensor((obs["proprio"] - 0.1) / 2.0).float()[None]
+            unit = net(image, proprio)[0].numpy()
+        np.testing.assert_allclose(loaded(obs), unit * np.array([1.0, 2.0, 3.0]), rtol=1e-5)
+
+
+def test_augmentation_shifts_and_jitters_and_repeats_with_the_seed() -> None:
+    images = torch.randint(0, 256, (4, 3, 20, 20), dtype=torch.uint8)
+    shifted = random_shift(images, 2, torch.Generator().manual_seed(0))
+    again = random_shift(images, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(shifted, again) and not torch.equal(shifted, images)
+    # A shift moves content: the centre of every image is found, shifted, in the original.
+    for original, moved in zip(images, shifted, strict=True):
+        centre = moved[:, 4:16, 4:16]
+        found = any(
+            torch.equal(centre, original[:, 4 + dy : 16 + dy, 4 + dx : 16 + dx])
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+        )
+        assert found
+    jittered = augment(images, "jitter", torch.Generator().manual_seed(0))
+    assert jittered.dtype == torch.uint8 and not torch.equal(jittered, images)
+    with pytest.raises(ValueError, match="augment must be one of"):
+        augment(images, "blur", torch.Generator())
+
+
+def test_an_interrupted_student_resumes_to_the_same_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = StudentConfig(TASK, **TINY)
+    whole = train_student(config, tmp_path / "whole", progress=False)
+    original = pixel_student.fit
+    calls = []
+
+    def interrupted(*args: object, **kwargs: object) -> float:
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C while round 1 trains
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pixel_student, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_student(config, tmp_path / "cut", progress=False)
+    assert (tmp_path / "cut" / "round_0").is_dir() and not (tmp_path / "cut" / "policy").exists()
+    monkeypatch.setattr(pixel_student, "fit", original)
+    resumed = train_student(config, tmp_path / "cut", progress=False)
+    a = torch.load(whole / "policy.pt", weights_only=True)
+    b = torch.load(resumed / "policy.pt", weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    rounds = json.loads((tmp_path / "cut" / "student.json").read_text())["rounds"]
+    assert [r["round"] for r in rounds] == [1]  # round 0 was kept, not redone
+    # Other settings into the same folder are refused.
+    with pytest.raises(ValueError, match="holds a student of other settings"):
+        train_student(StudentConfig(TASK, **{**TINY, "epochs": 2}), tmp_path / "cut")
+
+
+def test_cli_dagger_trains_a_student_that_simreal_eval_runs_on_the_pixel_proxy(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "student"
+    done = run_cli("dagger", "--task", TASK, "--dr", "default", "--rounds", "1", "--episodes",
+                   "1", "--epochs", "1", "--image-size", str(SIZE), "--augment", "shift",
+                   "--out", str(out), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "round 1: beta 0.5" in done.stdout
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["dr"]["terms"] and settings["augment"] == "shift"
+    done = run_cli("eval", "--policy", str(out / "policy"), "--on", "simreal/ReachPixelsReal-v0",
+                   "--episodes", "1", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ReachPixelsReal-v0 | 1 |" in done.stdout
+    # A pixel student on a state task, and a state policy on a pixel task: one sentence each.
+    done = run_cli("eval", "--policy", str(out / "policy"), "--on", "simreal/Reach-v0",
+                   cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "acts on 36-pixel camera images; simreal/Reach-v0 gives state observations" in (
+        done.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        ("simreal/Reach-v0", "--task: simreal/Reach-v0 gives state observations"),
+        ("simreal/ReachPixelsReal-v0", "--task: simreal/ReachPixelsReal-v0 is a real proxy"),
+        ("Hopper-v5", "--task: Hopper-v5 is not a simreal task, so it has no expert"),
+    ],
+)
+def test_cli_dagger_refuses_tasks_it_cannot_teach_on(
+    tmp_path: Path, task: str, message: str
+) -> None:
+    done = run_cli("dagger", "--task", task, "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_state_policy_on_a_pixel_task_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    from simreal.learning.bc import BCConfig, train_bc
+    from simreal.learning.collect import collect
+
+    demos = collect("simreal/Reach-v0", "expert", episodes=1, out=tmp_path / "d.parquet")
+    run = train_bc(BCConfig("simreal/Reach-v0", "gaussian", epochs=1, hidden=(8,)), demos,
+                   tmp_path / "bc", progress=False)  # fmt: skip
+    done = run_cli("eval", "--policy", str(run), "--on", TASK, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"acts on state observations (15,); {TASK} gives camera images" in done.stderr
+    shutil.rmtree(run)
