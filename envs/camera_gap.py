@@ -10,7 +10,10 @@ specs:
   simreal's parameter vocabulary (``camera[front].rotation``, ...) and applied by name
   to the compiled model, so the edits are checked like any DR term's;
 * **the sensor**: optical blur, read noise and JPEG compression on every observed
-  image, drawn from the env's own seeded generator.
+  image, the noise drawn from a generator spawned from the env's seed.
+
+A proxy class holds one gap for its camera, so the state proxy's ``render()`` shows the
+same scene as the pixel proxy's observations (one robot, one camera).
 
 None of it touches the dynamics: the state trajectory of a proxy is the same with
 and without its visual gap (``tests/test_camera_gap.py``).
@@ -52,7 +55,11 @@ class ProceduralTexture:
     size: int = 256
 
     def add_to(self, spec: mujoco.MjSpec) -> None:
-        """Add the texture to ``spec`` and make it the material's colour texture."""
+        """Add the texture to ``spec`` and make it the material's colour texture.
+
+        Raises:
+            ValueError: For an unknown ``builtin`` or a material the model lacks.
+        """
         kinds = {
             "checker": mujoco.mjtBuiltin.mjBUILTIN_CHECKER,
             "gradient": mujoco.mjtBuiltin.mjBUILTIN_GRADIENT,
@@ -95,6 +102,11 @@ class CameraGap:
     jpeg_quality: int | None = None
 
     def __post_init__(self) -> None:
+        """Check the ops, the sensor's magnitudes and the JPEG quality.
+
+        Raises:
+            ValueError: Naming the field and the allowed values.
+        """
         for param, (op, _) in self.scene.items():
             if op not in OPS:
                 raise ValueError(f"scene[{param!r}]: op must be one of {OPS}, got {op!r}.")

@@ -218,7 +218,9 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
 
         Spawned from the seed sequence of ``np_random`` (drawing nothing from it), so the
         camera's noise repeats with the env's seed and leaves every other draw of the env,
-        and with them the state trajectory, as they are without it.
+        and with them the state trajectory, as they are without it. (Gymnasium seeds
+        ``np_random`` from a ``SeedSequence``; a generator set by hand without one gives
+        the camera a fixed ``SeedSequence(0)``.)
         """
         source = self.np_random
         if self._camera_rng is None or self._camera_rng[0] is not source:

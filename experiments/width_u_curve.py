@@ -33,7 +33,7 @@ import scipy.stats
 
 from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.envs.registry import task_for
-from simreal.learning.defaults import training_defaults
+from simreal.learning.defaults import learner_kwargs, training_defaults
 from simreal.stats import mean_ci
 from simreal.sweeps import SweepConfig, resolve_dr, run
 from simreal.sweeps.run import metric_columns
@@ -94,7 +94,7 @@ def main() -> None:
         dr=resolve_dr(args.task, ["default"]),
         episodes=args.episodes,
         n_envs=defaults["n_envs"],
-        algo_kwargs={algo: defaults["algo_kwargs"].get(algo, {})},
+        algo_kwargs={algo: learner_kwargs(args.task, algo)},
     )
     summary = run(config, args.out, jobs=args.jobs)
 

@@ -29,6 +29,12 @@ class ReachRealWithoutGap(ReachRealEnv):
     camera_gap: ClassVar[CameraGap | None] = None
 
 
+class PushRealWithoutGap(PushRealEnv):
+    """The Push proxy with a nominal camera."""
+
+    camera_gap: ClassVar[CameraGap | None] = None
+
+
 class ReachRealSceneOnly(ReachRealEnv):
     """The Reach proxy's scene, seen by a perfect sensor."""
 
@@ -74,9 +80,12 @@ def test_the_proxy_frame_differs_from_the_nominal_render_of_the_same_state(task:
     assert difference(sensed, rendered) > 1.0
 
 
-def test_the_visual_gap_leaves_the_state_trajectory_unchanged() -> None:
-    with_gap = ReachRealEnv(obs_type="pixels", image_size=SIZE)
-    without = ReachRealWithoutGap(obs_type="pixels", image_size=SIZE)
+@pytest.mark.parametrize(
+    ("proxy", "plain"), [(ReachRealEnv, ReachRealWithoutGap), (PushRealEnv, PushRealWithoutGap)]
+)
+def test_the_visual_gap_leaves_the_state_trajectory_unchanged(proxy: type, plain: type) -> None:
+    with_gap = proxy(obs_type="pixels", image_size=SIZE)
+    without = plain(obs_type="pixels", image_size=SIZE)
     images, states, qpos = rollout(with_gap, seed=3)
     plain_images, plain_states, plain_qpos = rollout(without, seed=3)
     np.testing.assert_array_equal(np.array(states), np.array(plain_states))
@@ -91,8 +100,9 @@ def test_the_cameras_noise_repeats_with_the_seed_and_differs_across_seeds() -> N
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
     scene_only = ReachRealSceneOnly(obs_type="pixels", image_size=SIZE)
-    scene_only.reset(seed=5)
-    clean = scene_only.render_camera(SIZE, SIZE)
+    clean = scene_only.reset(seed=5)[0]
+    # The observation carries the sensor's blur, noise and compression.
+    assert difference(env.reset(seed=5)[0], clean) > 1.0
     # Same scene and state, other seed: only the sensor noise differs.
     env.reset(seed=5)
     noisy_5 = env.camera_gap.sense(clean, env.camera_rng())
@@ -135,3 +145,17 @@ def test_a_gap_naming_what_the_model_lacks_is_refused_by_name() -> None:
 
     with pytest.raises(ValueError, match="no_such_mat"):
         NoMaterial(obs_type="pixels", image_size=SIZE)
+
+
+def test_proprioception_is_what_the_proxys_encoders_report() -> None:
+    env = ReachRealEnv(obs_type="pixels_proprio", image_size=SIZE)
+    obs, _ = env.reset(seed=2)
+    assert set(obs) == {"pixels", "proprio"} and obs["pixels"].shape == (SIZE, SIZE, 3)
+    for _ in range(5):
+        obs, *_ = env.step(env.action_space.sample())
+    joints = env.sensor_joints
+    true = np.array([env.data.joint(j).qpos[0] for j in joints])
+    offsets = np.array([env.encoder_offsets[j] for j in joints])
+    # The encoders' offsets and 2 mrad noise, not the simulator's angles.
+    np.testing.assert_allclose(obs["proprio"][:3], true + offsets, atol=0.01)
+    assert np.abs(obs["proprio"][:3] - true).max() > 0.02

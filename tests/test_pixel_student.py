@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import simreal  # noqa: F401  (registers the tasks)
-from simreal.envs.registry import make_expert
+from simreal.envs.registry import make_expert, task_for
 from simreal.learning import pixel_student
 from simreal.learning.image_augment import augment, random_shift
 from simreal.learning.pixel_policy import PixelPolicy, PixelPolicyNet, save_policy
@@ -92,6 +92,41 @@ def test_fitting_lowers_the_action_error_on_the_teachers_labels() -> None:
     assert error() < 0.5 * before
 
 
+def test_augmentation_and_randomization_reach_the_training(tmp_path: Path) -> None:
+    from simreal.randomization import load_spec
+
+    config = StudentConfig(TASK, **{**TINY, "rounds": 0})
+    env = gym.make(TASK, obs_type="pixels_proprio", image_size=SIZE)
+    data = rollouts(env, make_expert(TASK), None, 1.0, config, 0, np.random.default_rng(0))
+    stats = {"mean": np.zeros(6), "std": np.ones(6)}
+    weights = {}
+    for kind in ("none", "shift+jitter"):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,))
+        fit(net, data, stats, StudentConfig(TASK, **{**TINY, "augment": kind}),
+            torch.Generator().manual_seed(0))  # fmt: skip
+        weights[kind] = net.head[0].weight.detach().clone()
+    assert not torch.equal(weights["none"], weights["shift+jitter"])
+    # The rollouts run under the given randomization: other frames from the same seeds.
+    path = task_for(TASK).default_spec_path
+    assert path.name == "dr_pixels.yaml"  # visual terms and dynamics terms
+    spec = load_spec(path).to_dict()
+    plain = train_student(config, tmp_path / "plain", progress=False)
+    randomized = train_student(StudentConfig(TASK, dr=spec, **{**TINY, "rounds": 0}),
+                               tmp_path / "dr", progress=False)  # fmt: skip
+    a = np.load(plain.parent / "round_0.npz")["images"]
+    b = np.load(randomized.parent / "round_0.npz")["images"]
+    assert np.abs(a[0].astype(int) - b[0]).mean() > 5.0
+    # Images alone: a student without proprioception trains and acts.
+    alone = train_student(StudentConfig(TASK, proprio=False, **{**TINY, "rounds": 0}),
+                          tmp_path / "alone", progress=False)  # fmt: skip
+    student = PixelPolicy(alone)
+    assert student.config["proprio_dim"] == 0 and student.env_kwargs["obs_type"] == "pixels"
+    obs = gym.make(TASK, image_size=SIZE).reset(seed=0)[0]
+    assert student(obs).shape == (3,)
+
+
 def test_a_saved_student_acts_as_the_network_did() -> None:
     torch.manual_seed(1)
     net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,)).eval()
@@ -153,13 +188,17 @@ def test_an_interrupted_student_resumes_to_the_same_weights(
     with pytest.raises(KeyboardInterrupt):
         train_student(config, tmp_path / "cut", progress=False)
     assert (tmp_path / "cut" / "round_0").is_dir() and not (tmp_path / "cut" / "policy").exists()
+    kept = json.loads((tmp_path / "cut" / "round_0.json").read_text())
     monkeypatch.setattr(pixel_student, "fit", original)
     resumed = train_student(config, tmp_path / "cut", progress=False)
     a = torch.load(whole / "policy.pt", weights_only=True)
     b = torch.load(resumed / "policy.pt", weights_only=True)
     assert all(torch.equal(a[k], b[k]) for k in a)
     rounds = json.loads((tmp_path / "cut" / "student.json").read_text())["rounds"]
-    assert [r["round"] for r in rounds] == [1]  # round 0 was kept, not redone
+    first = json.loads((tmp_path / "whole" / "student.json").read_text())["rounds"]
+    assert [r["round"] for r in rounds] == [0, 1]
+    assert rounds[0] == kept  # round 0 was kept as it was, not redone
+    assert [r["loss"] for r in rounds] == [r["loss"] for r in first]
     # Other settings into the same folder are refused.
     with pytest.raises(ValueError, match="holds a student of other settings"):
         train_student(StudentConfig(TASK, **{**TINY, "epochs": 2}), tmp_path / "cut")

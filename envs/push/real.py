@@ -15,7 +15,7 @@ What differs from the nominal model (the training side never reads this):
 
 Its camera (``PushPixelsReal-v0``'s observation; :data:`CAMERA_GAP`) sees a grey-green
 gradient table top that no DR choice contains, a darker block and pusher, the key light
-moved and warm, the fill light cool, the camera 3-4 cm and about 2 degrees off with a 5%
+moved and warm, the fill light cool, the camera 4.4 cm and 2.5 degrees off with a 5%
 narrower field of view, then blur, read noise and JPEG compression.
 """
 

@@ -13,8 +13,8 @@ What differs from the nominal model (the training side never reads this):
 
 Its camera (``ReachPixelsReal-v0``'s observation; :data:`CAMERA_GAP`) sees a blue
 checked table cloth that no DR choice contains, a blue-grey anodised arm, an orange-red
-target, the key light moved and warm, the fill light cool, the camera 3-4 cm and
-about 2 degrees off with a 6% wider field of view, then blur, read noise and JPEG
+target, the key light moved and warm, the fill light cool, the camera 3.9 cm and
+2.5 degrees off with a 6% wider field of view, then blur, read noise and JPEG
 compression.
 """
 

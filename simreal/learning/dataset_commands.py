@@ -145,6 +145,14 @@ def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     if str(args.policy) == "expert":
         fix = "record a run folder of simreal train or bc with --policy"
         require_task(parser, "--policy expert", args.task, "expert controller", fix)
+    else:
+        from simreal.learning.bc import read_run_kind
+
+        if read_run_kind(args.policy) == "pixel_student":
+            parser.error(
+                f"--policy: {args.policy} is a pixel student, and simreal collect records "
+                "state observations; record the task's expert or a state policy instead."
+            )
     if args.episodes < 1:
         parser.error("--episodes must be >= 1.")
     dr = check_dr(parser, args.dr, args.task, args.width)

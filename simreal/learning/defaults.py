@@ -59,3 +59,31 @@ def run_settings(
     budget = defaults if algo == defaults["algo"] else FALLBACK
     steps = budget["steps"] if steps is None else steps
     return algo, steps, budget["n_envs"] if n_envs is None else n_envs, kwargs
+
+
+# simreal finetune's PPO critic warm-up (env steps with the actor frozen), the default of
+# its --critic-warmup and of a bcppo sweep learner.
+PPO_CRITIC_WARMUP = 4096
+
+
+def learner_kwargs(env_id: str, algo: str) -> dict[str, Any]:
+    """The keyword arguments of one sweep learner: the task's ``train.yaml`` entry for it.
+
+    A ``bcppo`` learner's PPO settings (its ``algo_kwargs``) default to the task's ``ppo``
+    entry without ``policy_kwargs`` (the clone's network is kept, as ``simreal finetune``
+    keeps it) and its ``critic_warmup`` to :data:`PPO_CRITIC_WARMUP`. A sweep resolves
+    them once, when it is set up, and records them with its settings.
+    """
+    kwargs = copy.deepcopy(training_defaults(env_id)["algo_kwargs"].get(algo, {}))
+    if algo == "bcppo":
+        kwargs = {**bcppo_defaults(env_id), **kwargs}
+    return kwargs
+
+
+def bcppo_defaults(env_id: str) -> dict[str, Any]:
+    """What a ``bcppo`` learner uses where its settings are silent (see :func:`learner_kwargs`)."""
+    ppo = training_defaults(env_id)["algo_kwargs"].get("ppo", {})
+    return {
+        "algo_kwargs": {k: copy.deepcopy(v) for k, v in ppo.items() if k != "policy_kwargs"},
+        "critic_warmup": PPO_CRITIC_WARMUP,
+    }

@@ -61,12 +61,19 @@ class RunPolicy:
         self.pixels = None
         self.env_kwargs: dict = {}
         if self.kind == "pixel_student":
+            import pickle
+
             from simreal.learning.pixel_policy import PixelPolicy
 
             try:
                 self.pixels = PixelPolicy(run)
-            except (OSError, KeyError, ValueError, RuntimeError) as error:
-                raise RunError(f"{run} is not a readable pixel student: {error}") from None
+            except (OSError, KeyError, ValueError, TypeError, RuntimeError,
+                    pickle.UnpicklingError) as error:  # fmt: skip
+                first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                raise RunError(
+                    f"{run} is not a readable pixel student ({type(error).__name__}: {first}); "
+                    "train it again with simreal dagger."
+                ) from None
             self.env_kwargs = self.pixels.env_kwargs
             self.action_shape = self.pixels.low.shape
             return

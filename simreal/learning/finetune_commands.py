@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simreal.cli_checks import check_env_id, check_output_dir
 from simreal.learning.command_flags import add_dr_arguments, check_dr
+from simreal.learning.defaults import PPO_CRITIC_WARMUP
 
 
 def add_finetune_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -176,7 +177,7 @@ def run_finetune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     if args.envs is None:
         args.envs = task_envs if args.algo == "ppo" else 1
     if args.critic_warmup is None:
-        args.critic_warmup = 4096 if args.algo == "ppo" else 1000
+        args.critic_warmup = PPO_CRITIC_WARMUP if args.algo == "ppo" else 1000
     only = {
         "sac": {"--demos": args.demos is not None, "--demo-fraction": args.demo_fraction != 0.5,
                 "--utd": args.utd != 2, "--no-layer-norm": args.no_layer_norm,

@@ -27,6 +27,7 @@ from stable_baselines3.common.torch_layers import NatureCNN
 from torch import nn
 
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.envs.mujoco_task import PIXELS, PROPRIO
 
 KIND = "pixel_student"
 WEIGHTS = "policy.pt"
@@ -75,7 +76,7 @@ class PixelPolicyNet(nn.Module):
 def split_observation(obs: Any) -> tuple[NDArray[np.uint8], NDArray[np.float64] | None]:  # noqa: ANN401
     """The image ``(H, W, 3)`` and the proprioception (``None`` without) of one observation."""
     if isinstance(obs, dict):
-        return np.asarray(obs["pixels"]), np.asarray(obs["proprio"], np.float64)
+        return np.asarray(obs[PIXELS]), np.asarray(obs[PROPRIO], np.float64)
     return np.asarray(obs), None
 
 

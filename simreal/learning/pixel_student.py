@@ -43,6 +43,10 @@ from simreal.learning.pixel_policy import (
 )
 
 
+class StudentFolderError(ValueError):
+    """The output folder holds a student of other settings."""
+
+
 @dataclass(frozen=True)
 class StudentConfig:
     """Settings of a pixel student.
@@ -100,7 +104,20 @@ class StudentConfig:
 
 def rollouts(env: Any, teacher: Any, student: Any, beta: float, config: StudentConfig,  # noqa: ANN401
              seed: int, rng: np.random.Generator) -> dict[str, np.ndarray]:  # fmt: skip
-    """Mixture rollouts; every visited frame labelled with the teacher's action in [-1, 1]."""
+    """Mixture rollouts; every visited frame labelled with the teacher's action in [-1, 1].
+
+    Args:
+        env: The pixel env (``pixels`` or ``pixels_proprio`` observations).
+        teacher: ``state -> action``, fed ``info["state"]``.
+        student: ``observation -> action`` (``None``: the teacher acts alone).
+        beta: Probability that the teacher acts, per step.
+        config: The student's settings (``episodes`` per call).
+        seed: Seed of the first episode (then ``seed + 1``, ...).
+        rng: Draws the mixture.
+
+    Returns:
+        ``images`` (N, 3, H, W) uint8, ``proprio`` (N, P) and ``labels`` (N, A) in [-1, 1].
+    """
     low, high = env.action_space.low, env.action_space.high
     images, proprio, labels = [], [], []
     for episode in range(config.episodes):
@@ -125,7 +142,15 @@ def rollouts(env: Any, teacher: Any, student: Any, beta: float, config: StudentC
 
 def fit(net: PixelPolicyNet, data: dict[str, np.ndarray], stats: dict[str, np.ndarray],
         config: StudentConfig, generator: torch.Generator) -> float:  # fmt: skip
-    """``epochs`` passes of MSE regression on the labels; returns the last epoch's mean loss."""
+    """``epochs`` passes of MSE regression on the labels; returns the last epoch's mean loss.
+
+    Args:
+        net: The student, trained in place.
+        data: ``images``, ``proprio`` and ``labels`` (see :func:`rollouts`).
+        stats: ``mean`` and ``std`` that standardise the proprioception.
+        config: Epochs, batch size, learning rate and augmentation.
+        generator: Draws the minibatch order and the augmentation.
+    """
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     images = torch.as_tensor(data["images"])
     proprio = torch.as_tensor((data["proprio"] - stats["mean"]) / stats["std"], dtype=torch.float32)
@@ -159,7 +184,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
 
     Raises:
         KeyError: If the task has no expert to teach.
-        ValueError: If ``out`` holds a student of other settings.
+        StudentFolderError: If ``out`` holds a student of other settings.
     """
     import simreal
     from simreal.envs.registry import make_expert
@@ -171,21 +196,22 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         before = json.loads(recorded.read_text())
         changed = sorted(k for k in settings if before.get(k) != settings[k])
         if changed:
-            raise ValueError(
+            raise StudentFolderError(
                 f"--out: {out} holds a student of other settings ({', '.join(changed)}); "
                 "rerun with its settings to resume, or use another --out."
             )
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(recorded, settings)
-    torch.manual_seed(config.seed)  # the network's initial weights
-    rng = np.random.default_rng(config.seed)
     env = simreal.make(config.task, dr=config.dr, width=config.width if config.dr else None,
                        obs_type=config.obs_type, image_size=config.image_size)  # fmt: skip
     teacher = make_expert(config.task)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(recorded, settings)
     action_dim = env.action_space.shape[0]
     proprio_dim = env.observation_space["proprio"].shape[0] if config.proprio else 0
-    net = PixelPolicyNet(config.image_size, proprio_dim, action_dim, config.features,
-                         tuple(config.hidden))  # fmt: skip
+    # The initial weights from the seed, without touching torch's global generator.
+    with torch.random.fork_rng():
+        torch.manual_seed(config.seed)
+        net = PixelPolicyNet(config.image_size, proprio_dim, action_dim, config.features,
+                             tuple(config.hidden))  # fmt: skip
     record = {
         **asdict(config),
         "obs_type": config.obs_type,
@@ -193,6 +219,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         "action_low": env.action_space.low.tolist(),
         "action_high": env.action_space.high.tolist(),
     }
+    rng = np.random.default_rng(config.seed)  # the mixture of round 1 and on
     history: list[dict[str, Any]] = []
     student = None
     stats: dict[str, np.ndarray] = {}
@@ -201,8 +228,10 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         started = time.perf_counter()
         beta = 1.0 if i == 0 else config.beta_decay**i
         stored, policy = out / f"round_{i}.npz", out / f"round_{i}"
-        if stored.is_file() and (policy / "config.json").is_file():  # finished before a stop
+        summary = out / f"round_{i}.json"
+        if stored.is_file() and summary.is_file():  # finished before a stop
             parts.append(read_round(stored))
+            history.append(json.loads(summary.read_text()))
             stats = _stats(parts[0]["proprio"], proprio_dim)
             student = PixelPolicy(policy)
             net.load_state_dict(student.net.state_dict())
@@ -223,6 +252,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         seconds = round(time.perf_counter() - started, 1)
         history.append({"round": i, "beta": beta, "samples": len(data["labels"]),
                         "loss": loss, "seconds": seconds})  # fmt: skip
+        write_json_atomic(summary, history[-1])  # last: the round counts as finished
         if progress:
             print(f"round {i}: beta {beta:.3g}, {len(data['labels'])} labelled frames, "
                   f"loss {loss:.4f}, {history[-1]['seconds']:.0f} s", flush=True)  # fmt: skip

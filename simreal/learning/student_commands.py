@@ -7,6 +7,7 @@ one sentence, no traceback) before anything is written.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from simreal.cli_checks import check_env_id, check_output_dir, int_at_least, require_task
@@ -72,10 +73,12 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     fix = "give a simreal pixel task such as simreal/ReachPixels-v0"
     task = require_task(parser, "--task", args.task, "expert to teach a student", fix)
     if not is_pixel_task(args.task):
-        pixel = f"simreal/{task.name}Pixels-v0"
+        from simreal.envs.registry import TASKS
+
+        pixel = [t.env_id for t in TASKS if t.name == f"{task.name}Pixels"]
         parser.error(
             f"--task: {args.task} gives state observations; a pixel student learns on a pixel "
-            f"task{f' ({pixel})' if task.name in ('Reach', 'Push') else ''}."
+            f"task{f' ({pixel[0]})' if pixel else ''}."
         )
     if args.task == task.real_id:
         parser.error(
@@ -88,7 +91,17 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         parser.error(f"--width must be >= 0, got {args.width}.")
     check_output_dir(parser, "--out", args.out)
     dr = check_dr(parser, args.dr, args.task, args.width)
-    from simreal.learning.pixel_student import StudentConfig, train_student
+    obs_type = "pixels" if args.no_proprio else "pixels_proprio"
+    if dr is not None:  # the spec on the observations the student takes (a dict with proprio)
+        from simreal.factory import make
+
+        try:
+            make(args.task, dr=dr, width=args.width, obs_type=obs_type, image_size=36).close()
+        except ValueError as error:
+            sees = "the image and the joint encoders" if obs_type == "pixels_proprio" else "images"
+            hint = " or give --no-proprio" if obs_type == "pixels_proprio" else ""
+            parser.error(f"--dr: {error} (the student sees {sees}: drop that term{hint}).")
+    from simreal.learning.pixel_student import StudentConfig, StudentFolderError, train_student
 
     config = StudentConfig(
         args.task,
@@ -105,10 +118,10 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     )
     try:
         final = train_student(config, args.out)
-    except ValueError as error:
+    except StudentFolderError as error:
         parser.error(str(error))
     except KeyboardInterrupt:
-        print("interrupted; rerun the same command to resume.", flush=True)
+        print("interrupted; rerun the same command to resume.", file=sys.stderr)
         return 130
     print(f"pixel student of {args.task}: {final} (simreal eval --policy {final} --on ...)")
     return 0

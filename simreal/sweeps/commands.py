@@ -135,7 +135,7 @@ def _check_ids(parser: argparse.ArgumentParser, flag: str, ids: list[str]) -> No
 
 def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run (or resume) a sweep; 0 when every run finished, 1 when some failed."""
-    from simreal.learning.defaults import training_defaults
+    from simreal.learning.defaults import learner_kwargs, training_defaults
     from simreal.sweeps.grid import SweepConfig, SweepError, resolve_dr
 
     try:
@@ -174,7 +174,7 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             episodes=args.episodes,
             eval_seed=args.eval_seed,
             n_envs=args.envs or defaults["n_envs"],
-            algo_kwargs={a: defaults["algo_kwargs"].get(a, {}) for a in algos},
+            algo_kwargs={a: learner_kwargs(args.task, a) for a in algos},
         )
     except SweepError as error:
         parser.error(str(error))

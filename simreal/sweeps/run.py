@@ -137,8 +137,11 @@ def clone_expert(point: RunPoint, folder: Path) -> int:
 def clone_first(point: RunPoint, folder: Path, kwargs: dict) -> int:
     """The clone of a ``bcrl`` or ``bcppo`` run, in ``<run>/bc`` (kept when the run resumes).
 
-    Pops ``demo_steps`` (the demonstration budget, default 20,000 env steps) and ``bc``
-    (:class:`BCConfig` fields) from ``kwargs``.
+    Args:
+        point: The run's grid point (task, DR, width, seed).
+        folder: The run's folder.
+        kwargs: The learner's settings; ``demo_steps`` (the demonstration budget, default
+            20,000 env steps) and ``bc`` (:class:`BCConfig` fields) are popped from it.
 
     Returns:
         The env steps demonstrated.
@@ -191,20 +194,20 @@ def clone_and_finetune_ppo(point: RunPoint, folder: Path) -> int:
     ``steps`` is the PPO fine-tuning budget on ``n_envs`` batched envs; ``algo_kwargs``
     may set ``demo_steps`` and ``bc`` (see :func:`clone_first`) and any
     :class:`~simreal.learning.finetune.FinetuneConfig` field (``critic_warmup``,
-    ``bc_weight``, ...); its ``algo_kwargs`` (PPO's) default to the task's ``ppo``
-    settings in its ``train.yaml``, as ``simreal finetune`` reads them. The clone and
+    ``bc_weight``, ...); where they are silent, ``simreal finetune``'s defaults apply
+    (:func:`~simreal.learning.defaults.bcppo_defaults`: the task's ``ppo`` settings in
+    its ``train.yaml``, a critic warm-up of 4,096 env steps). The clone and
     the fine-tune train under the point's DR. The PPO fine-tune keeps no mid-run
     checkpoint: a run cut off during it keeps its clone and fine-tunes again.
 
     Returns:
         The env steps used: the demonstrations' plus the fine-tuning's.
     """
-    from simreal.learning.defaults import run_settings
+    from simreal.learning.defaults import bcppo_defaults
     from simreal.learning.finetune import FinetuneConfig, finetune, summary
 
-    kwargs = dict(point.algo_kwargs)
+    kwargs = {**bcppo_defaults(point.task), **point.algo_kwargs}
     demonstrated = clone_first(point, folder, kwargs)
-    kwargs.setdefault("algo_kwargs", run_settings(point.task, "ppo")[3])
     config = FinetuneConfig(
         point.task,
         point.steps,
