@@ -14,6 +14,7 @@ from simreal.randomization.spec import load_spec
 from tests.conftest import run_cli
 
 
+@pytest.mark.slow
 def test_demo_runs_every_stage_and_resumes_without_redoing(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     tiny = ["--steps", "200", "--demo-steps", "400", "--seeds", "2", "--episodes", "2"]

@@ -330,8 +330,10 @@ def test_a_run_that_cannot_be_fine_tuned_is_refused_before_any_episode(
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> None:
-    from tests.conftest import run_cli
+def test_cli_finetune_bad_budgets_are_refused(
+    bc_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from simreal.cli import main
 
     for args, message in (
         (("--episodes", "0"), "--episodes must be between 1 and --max-episodes (50), got 0"),
@@ -342,10 +344,13 @@ def test_cli_finetune_bad_budgets_are_refused(bc_run: Path, tmp_path: Path) -> N
         (("--init-std", "0"), "--init-std must be a number > 0 (a fraction of the half-range)"),
         (("--init-std", "keep", "--algo", "sac"), "--init-std keep is for --algo ppo;"),
     ):
-        done = run_cli("finetune", "--policy", str(bc_run), "--task", TASK, *args,
-                       "--out", str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
-        assert done.returncode == 2, done.stderr
-        assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
+        argv = ["finetune", "--policy", str(bc_run), "--task", TASK, *args,
+                "--out", str(tmp_path / "x")]  # fmt: skip
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        stderr = capsys.readouterr().err
+        assert stop.value.code == 2, stderr
+        assert message in stderr and "Traceback" not in stderr, stderr
     assert not (tmp_path / "x").exists()
 
 
