@@ -333,3 +333,27 @@ def test_a_bcppo_run_fine_tunes_the_clone_with_ppo_on_the_tasks_ppo_settings(
     assert float(row["clone:ReachReal-v0/return"]) == pytest.approx(clone.mean_return)
     assert float(row["ReachReal-v0/return"]) == pytest.approx(tuned.mean_return)
     assert clone.mean_return != tuned.mean_return  # the fine-tune changed the policy
+
+
+def test_a_bcppo_learners_settings_come_from_the_task_and_simreal_finetune(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from simreal.learning import defaults
+    from simreal.learning.defaults import PPO_CRITIC_WARMUP, learner_kwargs
+
+    # Reach: its train.yaml's bcppo entry over its ppo settings.
+    assert learner_kwargs("simreal/Reach-v0", "bcppo") == {
+        "algo_kwargs": {"n_steps": 256, "batch_size": 1024, "n_epochs": 5},
+        "critic_warmup": 16384,
+        "demo_steps": 10000,
+        "bc": {"epochs": 100, "hidden": [256, 256]},
+    }
+    # A task whose ppo entry sets a network: the clone's network is kept, and the warm-up
+    # is simreal finetune's.
+    yaml_defaults = {**defaults.FALLBACK, "algo_kwargs": {
+        "ppo": {"n_steps": 64, "policy_kwargs": {"net_arch": [8]}}}}  # fmt: skip
+    monkeypatch.setattr(defaults, "training_defaults", lambda env_id: yaml_defaults)
+    assert learner_kwargs(TASK, "bcppo") == {
+        "algo_kwargs": {"n_steps": 64},
+        "critic_warmup": PPO_CRITIC_WARMUP,
+    }
