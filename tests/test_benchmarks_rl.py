@@ -19,6 +19,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_quick_run_writes_positive_rates_and_a_breakdown_that_adds_up(tmp_path: Path) -> None:
     out = tmp_path / "rl.json"
     result = _run("--quick", "--tasks", "simreal/Reach-v0", "--out", str(out))

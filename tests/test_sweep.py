@@ -235,6 +235,7 @@ def test_an_unreachable_ray_cluster_is_one_sentence(tmp_path: Path) -> None:
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.slow
 def test_ray_backend_gives_the_same_table_as_the_local_pool(tmp_path: Path) -> None:
     """CI installs Ray: a small sweep on a local Ray runtime matches the local pool's rows."""
     pytest.importorskip("ray")
