@@ -232,7 +232,8 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         if stored.is_file() and summary.is_file():  # finished before a stop
             parts.append(read_round(stored))
             history.append(json.loads(summary.read_text()))
-            stats = _stats(parts[0]["proprio"], proprio_dim)
+            if i == 0:  # the teacher's round fixes the proprioception's statistics
+                stats = _stats(parts[0]["proprio"], proprio_dim)
             student = PixelPolicy(policy)
             net.load_state_dict(student.net.state_dict())
             rng = np.random.default_rng([config.seed, i + 1])  # as a finished round leaves it
