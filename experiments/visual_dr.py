@@ -12,21 +12,26 @@ with the same DAgger budget:
 
 Every student is evaluated on the nominal pixel task and on the pixel proxy, whose
 camera shows a scene no DR sample holds (``envs/camera_gap.py``), with the same
-seeds; the state expert is evaluated beside them. Mean success and return over seeds
+seeds. Beside them: the state expert on the same plants, and a state student (DAgger
+on the state task with the same rounds and episodes, a Gaussian clone) on the state
+task and its proxy, which has the proxy's physics gap and no camera. Mean success and return over seeds
 with 95% t intervals, Welch tests of every condition against ``no visual DR`` on the
 proxy, a bar chart, ``results.json``. Every student and every evaluation is written as
-it ends, so a rerun resumes.
+it ends, so a rerun resumes. ``--jobs`` students train at once, one core each.
 
     python experiments/visual_dr.py [--task simreal/ReachPixels-v0] [--seeds 3]
-        [--widths 0.5,1,2] [--rounds 4] [--episodes 20] [--image-size 64]
+        [--widths 0.5,1,2] [--rounds 4] [--episodes 20] [--episode-steps 25]
+        [--image-size 64] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -37,6 +42,8 @@ import torch
 
 from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.envs.registry import task_for
+from simreal.learning.bc import BCConfig
+from simreal.learning.dagger import DaggerConfig, dagger
 from simreal.learning.evaluate import evaluate
 from simreal.learning.pixel_student import StudentConfig, train_student
 from simreal.randomization import load_spec
@@ -51,14 +58,16 @@ parser.add_argument("--widths", default="0.5,1,2", help="widths of the visual DR
 parser.add_argument("--rounds", type=int, default=4, help="DAgger rounds after the expert's")
 parser.add_argument("--episodes", type=int, default=20, help="labelled episodes per round")
 parser.add_argument("--epochs", type=int, default=20)
+parser.add_argument("--episode-steps", type=int, default=25, help="steps per labelled episode")
 parser.add_argument("--image-size", type=int, default=64)
+parser.add_argument("--jobs", type=int, default=2, help="students trained at once (one core each)")
 parser.add_argument("--eval-episodes", type=int, default=20)
 parser.add_argument("--out", type=Path, default=None)
 args = parser.parse_args()
 
-torch.set_num_threads(1)
 task = task_for(args.task)
 real = task.real_id
+state = task_for(task.env_id.replace("Pixels", ""))  # the state task of the same robot
 out = args.out or Path(f"experiments/results/visual_dr_{task.name}")
 out.mkdir(parents=True, exist_ok=True)
 started = time.perf_counter()
@@ -73,33 +82,55 @@ for width in (float(w) for w in args.widths.split(",")):
     conditions[f"visual DR w{width:g}"] = {"dr": spec, "width": width, "augment": "none"}
 
 
-def evaluations(policy: str | Path, name: Path) -> dict:
+def evaluations(policy: str | Path, name: Path, plants: tuple[tuple[str, str], ...]) -> dict:
     """Nominal and proxy success and return of one policy (cached as JSON)."""
     path = name.with_suffix(".eval.json")
     if path.is_file():
         return json.loads(path.read_text())
     result = {}
-    for plant, env_id in (("nominal", args.task), ("real", real)):
+    for plant, env_id in plants:
         e = evaluate(policy, env_id, episodes=args.eval_episodes)
         result[plant] = {"return": e.mean_return, "success": e.success_rate}
     write_json_atomic(path, result)
     return result
 
 
-per_condition: dict[str, list[dict]] = {"expert": [evaluations("expert", out / "expert")]}
-for name, setting in conditions.items():
-    for seed in range(args.seeds):
-        folder = out / name.replace(" ", "_") / f"seed_{seed}"
-        config = StudentConfig(args.task, dr=setting["dr"], width=setting["width"],
-                               image_size=args.image_size, rounds=args.rounds,
-                               episodes=args.episodes, epochs=args.epochs,
-                               augment=setting["augment"], seed=seed)  # fmt: skip
-        policy = train_student(config, folder, progress=False)
-        per_condition.setdefault(name, []).append(evaluations(policy, folder / "student"))
-        row = per_condition[name][-1]
+def run_job(job: tuple[str, int]) -> tuple[str, int, dict]:
+    """Train (or resume) and evaluate one policy of one condition and seed."""
+    torch.set_num_threads(1)  # one job per core
+    name, seed = job
+    pixel_plants = (("nominal", args.task), ("real", real))
+    if name == "expert":
+        return name, seed, evaluations("expert", out / "expert", pixel_plants)
+    folder = out / name.replace(" ", "_") / f"seed_{seed}"
+    if name == "state student":  # the same expert, taught on state: the physics gap alone
+        policy = folder / "policy"
+        if not policy.is_dir():
+            bc = BCConfig(state.env_id, head="gaussian", epochs=50, seed=seed)
+            dagger(DaggerConfig(bc, iterations=args.rounds, episodes=args.episodes, seed=seed),
+                   folder, progress=False)  # fmt: skip
+        plants = (("nominal", state.env_id), ("real", state.real_id))
+        return name, seed, evaluations(policy, folder / "student", plants)
+    setting = conditions[name]
+    config = StudentConfig(args.task, dr=setting["dr"], width=setting["width"],
+                           image_size=args.image_size, rounds=args.rounds,
+                           episodes=args.episodes, episode_steps=args.episode_steps,
+                           epochs=args.epochs, augment=setting["augment"], seed=seed)  # fmt: skip
+    policy = train_student(config, folder, progress=False)
+    return name, seed, evaluations(policy, folder / "student", pixel_plants)
+
+
+names = ["expert", "state student", *conditions]
+jobs = [("expert", 0)] + [(n, seed) for n in names[1:] for seed in range(args.seeds)]
+per_seed: dict[tuple[str, int], dict] = {}
+# fork: the workers inherit the parsed arguments; no renderer exists before the fork.
+with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    for name, seed, row in pool.map(run_job, jobs):
+        per_seed[name, seed] = row
         print(f"{name}, seed {seed}: success nominal {row['nominal']['success']:.0%}, "
               f"proxy {row['real']['success']:.0%} ({time.perf_counter() - started:.0f} s)",
               flush=True)  # fmt: skip
+per_condition = {n: [per_seed[k] for k in sorted(per_seed) if k[0] == n] for n in names}
 
 summary: dict = {"task": args.task, "real_proxy": real, "seeds": args.seeds,
                  "rounds": args.rounds, "episodes": args.episodes, "epochs": args.epochs,
@@ -120,7 +151,7 @@ for name, rows in per_condition.items():
             cells.append(f"{mean:.0%} ± {half:.0%}" if metric == "success" else f"{mean:.1f}")
     summary["conditions"][name] = entry
     print(f"| {name} | " + " | ".join(cells) + " |")
-    if name not in ("expert", "no visual DR") and args.seeds > 1:
+    if name not in ("expert", "state student", "no visual DR") and args.seeds > 1:
         x = [r["real"]["success"] for r in rows]
         y = [r["real"]["success"] for r in per_condition["no visual DR"]]
         p = float(scipy.stats.ttest_ind(x, y, equal_var=False).pvalue)

@@ -59,6 +59,9 @@ class StudentConfig:
         proprio: Also observe the joint encoders (``obs_type="pixels_proprio"``).
         rounds: DAgger rounds after the teacher's round 0.
         episodes: Episodes rolled out and labelled per round.
+        episode_steps: Steps of each labelled episode (``None``: the task's whole
+            episode). Shorter episodes give more targets, lights and poses for the
+            same number of rendered frames; evaluation still runs whole episodes.
         beta_decay: The teacher acts with probability ``beta_decay ** round`` per step.
         epochs: Passes over the aggregated data per round.
         batch_size: Minibatch size.
@@ -76,6 +79,7 @@ class StudentConfig:
     proprio: bool = True
     rounds: int = 4
     episodes: int = 20
+    episode_steps: int | None = None
     beta_decay: float = 0.5
     epochs: int = 10
     batch_size: int = 64
@@ -89,6 +93,8 @@ class StudentConfig:
         for name in ("episodes", "epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.episode_steps is not None and self.episode_steps < 1:
+            raise ValueError(f"episode_steps must be >= 1, got {self.episode_steps}.")
         if self.rounds < 0 or not 0 <= self.beta_decay <= 1:
             raise ValueError("rounds must be >= 0 and beta_decay in [0, 1].")
         if self.image_size < 36:
@@ -125,7 +131,7 @@ def rollouts(env: Any, teacher: Any, student: Any, beta: float, config: StudentC
         for actor in (teacher, student):
             if hasattr(actor, "reset"):
                 actor.reset()
-        done = False
+        done, steps = False, 0
         while not done:
             label = np.clip(np.asarray(teacher(info["state"]), np.float64), low, high)
             image, joints = split_observation(obs)
@@ -135,7 +141,8 @@ def rollouts(env: Any, teacher: Any, student: Any, beta: float, config: StudentC
             use_teacher = student is None or rng.random() < beta
             action = label if use_teacher else np.asarray(student(obs), np.float64)
             obs, _, terminated, truncated, info = env.step(action.astype(env.action_space.dtype))
-            done = terminated or truncated
+            steps += 1
+            done = terminated or truncated or steps == config.episode_steps
     return {"images": np.array(images, np.uint8), "proprio": np.array(proprio, np.float64),
             "labels": np.array(labels, np.float32)}  # fmt: skip
 

@@ -39,6 +39,11 @@ def add_dagger_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SL
         help="episodes rolled out and labelled per round (default: %(default)s)",
     )  # fmt: skip
     dagger.add_argument(
+        "--episode-steps", type=int_at_least(1), default=None,
+        help="steps of each labelled episode (default: the task's whole episode); shorter "
+        "episodes show more targets and scenes for the same rendering time",
+    )  # fmt: skip
+    dagger.add_argument(
         "--beta-decay", type=float, default=0.5,
         help="the expert acts with probability beta-decay^round, in [0, 1] (default: 0.5)",
     )  # fmt: skip
@@ -111,6 +116,7 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         proprio=not args.no_proprio,
         rounds=args.rounds,
         episodes=args.episodes,
+        episode_steps=args.episode_steps,
         beta_decay=args.beta_decay,
         epochs=args.epochs,
         augment=args.augment,
