@@ -73,6 +73,19 @@ def test_dagger_labels_the_students_own_states_with_the_teachers_actions() -> No
     assert not np.allclose(np.array(teacher_driven.states)[-1], np.array(visited)[-1])
 
 
+def test_episode_steps_cuts_each_labelled_episode_and_starts_the_next() -> None:
+    env = gym.make(TASK, obs_type="pixels_proprio", image_size=SIZE)
+    teacher = RecordingTeacher()
+    config = StudentConfig(TASK, **{**TINY, "episodes": 3, "episode_steps": 4})
+    data = rollouts(env, teacher, None, 1.0, config, seed=9, rng=np.random.default_rng(0))
+    assert data["labels"].shape[0] == 12  # 3 episodes of 4 frames, not of the task's 100
+    # Every fourth frame is a reset: the first state of episode 10, 11 (targets differ).
+    starts = [env.reset(seed=9 + k)[1]["state"] for k in range(3)]
+    np.testing.assert_allclose(np.array(teacher.states)[::4], np.array(starts))
+    with pytest.raises(ValueError, match="episode_steps must be >= 1"):
+        StudentConfig(TASK, episode_steps=0)
+
+
 def test_fitting_lowers_the_action_error_on_the_teachers_labels() -> None:
     config = StudentConfig(TASK, **{**TINY, "epochs": 30})
     env = gym.make(TASK, obs_type="pixels_proprio", image_size=SIZE)
@@ -209,10 +222,10 @@ def test_cli_dagger_trains_a_student_that_simreal_eval_runs_on_the_pixel_proxy(
 ) -> None:
     out = tmp_path / "student"
     done = run_cli("dagger", "--task", TASK, "--dr", "default", "--rounds", "1", "--episodes",
-                   "1", "--epochs", "1", "--image-size", str(SIZE), "--augment", "shift",
-                   "--out", str(out), cwd=tmp_path)  # fmt: skip
+                   "1", "--episode-steps", "7", "--epochs", "1", "--image-size", str(SIZE),
+                   "--augment", "shift", "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "round 1: beta 0.5" in done.stdout
+    assert "round 1: beta 0.5, 14 labelled frames" in done.stdout
     settings = json.loads((out / "settings.json").read_text())
     assert settings["dr"]["terms"] and settings["augment"] == "shift"
     done = run_cli("eval", "--policy", str(out / "policy"), "--on", "simreal/ReachPixelsReal-v0",
