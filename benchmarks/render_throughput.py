@@ -15,14 +15,23 @@ It prints frames per second and the ratio env/raw (1.0 = no overhead; target >= 
 Rendering is offscreen (``MUJOCO_GL=egl``; on a machine without a GPU, Mesa's software
 renderer).
 
+With ``--student``, it then trains one Reach pixel student with the settings of
+``experiments/visual_dr.py`` (visual DR at width 1, one torch thread) and prints its
+wall time per DAgger round, split into rollouts (physics, rendering and the two
+policies) and fitting.
+
     python benchmarks/render_throughput.py [--frames 300] [--sizes 64,128] [--rounds 3]
+        [--student]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -32,6 +41,9 @@ import numpy as np
 from env_step_overhead import env_steps_per_second  # the same timing loop
 
 import simreal  # noqa: F401  (registers the tasks)
+from simreal.envs.registry import task_for
+from simreal.learning.pixel_student import StudentConfig, train_student
+from simreal.randomization import load_spec
 
 
 def raw_fps(env_id: str, size: int, frames: int) -> float:
@@ -64,12 +76,40 @@ def env_fps(env_id: str, size: int, frames: int) -> float:
     return rate
 
 
+def student_wall_time() -> None:
+    """Train the experiment's Reach student once and print where its time goes."""
+    import torch
+
+    torch.set_num_threads(1)
+    task = "simreal/ReachPixels-v0"
+    spec = load_spec(task_for(task).default_spec_path).to_dict()
+    config = StudentConfig(task, dr=spec, width=1.0, image_size=64, rounds=4, episodes=100,
+                           episode_steps=25, epochs=15)  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        train_student(config, folder, progress=False)
+        total = time.perf_counter() - started
+        rounds = json.loads((Path(folder) / "student.json").read_text())["rounds"]
+    print(f"\npixel student of {task}: visual DR width 1, {config.image_size} px, "
+          f"{config.episodes} episodes x {config.episode_steps} steps per round, "
+          f"{config.epochs} epochs, one torch thread")  # fmt: skip
+    print("| round | frames rendered | rollouts, s | frames/s | frames trained on | fit, s |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in rounds:
+        print(f"| {r['round']} | {r['frames_rendered']:,} | {r['rollout_seconds']:.0f} | "
+              f"{r['frames_rendered'] / r['rollout_seconds']:.0f} | {r['samples']:,} | "
+              f"{r['fit_seconds']:.0f} |")  # fmt: skip
+    print(f"total wall time {total / 60:.1f} min (target <= 30 min)")
+
+
 def main() -> None:
     """Run the comparison and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300, help="frames per measurement")
     parser.add_argument("--sizes", default="64,128", help="image sides in pixels")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
+    parser.add_argument("--student", action="store_true",
+                        help="also time one Reach pixel student's training")  # fmt: skip
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{args.frames} frames per measurement, median of {args.rounds} rounds, "
@@ -88,6 +128,8 @@ def main() -> None:
             raw, env, proxy = (float(np.median(timings[k])) for k in ("raw", "env", "proxy"))
             print(f"| {task} | {size} | {raw:,.0f} | {env:,.0f} | {env / raw:.2f} | "
                   f"{proxy:,.0f} | {proxy / raw:.2f} |", flush=True)  # fmt: skip
+    if args.student:
+        student_wall_time()
 
 
 if __name__ == "__main__":

@@ -140,13 +140,17 @@ def test_augmentation_and_randomization_reach_the_training(tmp_path: Path) -> No
     assert student(obs).shape == (3,)
 
 
-def test_a_saved_student_acts_as_the_network_did() -> None:
+@pytest.mark.parametrize("encoder", ["nature", "keypoints"])
+def test_a_saved_student_acts_as_the_network_did(encoder: str) -> None:
     torch.manual_seed(1)
-    net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,)).eval()
+    net = PixelPolicyNet(SIZE, 6, 3, features=16, hidden=(16,), encoder=encoder).eval()
+    with torch.no_grad():  # a temperature away from its initial value must be saved too
+        for parameter in net.parameters():
+            parameter.add_(0.01)
     stats = {"mean": [0.1] * 6, "std": [2.0] * 6}
     config = {"image_size": SIZE, "proprio_dim": 6, "features": 16, "hidden": [16],
               "action_low": [-1.0, -2.0, -3.0], "action_high": [1.0, 2.0, 3.0],
-              "obs_type": "pixels_proprio"}  # fmt: skip
+              "obs_type": "pixels_proprio", "encoder": encoder}  # fmt: skip
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
@@ -223,11 +227,15 @@ def test_cli_dagger_trains_a_student_that_simreal_eval_runs_on_the_pixel_proxy(
     out = tmp_path / "student"
     done = run_cli("dagger", "--task", TASK, "--dr", "default", "--rounds", "1", "--episodes",
                    "1", "--episode-steps", "7", "--epochs", "1", "--image-size", str(SIZE),
-                   "--augment", "shift", "--out", str(out), cwd=tmp_path)  # fmt: skip
+                   "--augment", "shift", "--encoder", "keypoints", "--out", str(out),
+                   cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "round 1: beta 0.5, 14 labelled frames" in done.stdout
     settings = json.loads((out / "settings.json").read_text())
     assert settings["dr"]["terms"] and settings["augment"] == "shift"
+    assert settings["encoder"] == "keypoints"
+    weights = torch.load(out / "policy" / "policy.pt", weights_only=True)
+    assert "encoder.softmax.log_temperature" in weights
     done = run_cli("eval", "--policy", str(out / "policy"), "--on", "simreal/ReachPixelsReal-v0",
                    "--episodes", "1", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,9 @@
 """A policy on camera images (and proprioception): the network, its run folder, its actions.
 
 The image encoder is Stable-Baselines3's ``NatureCNN`` (Mnih et al. 2015: three
-convolutions and a linear layer), the one SB3's ``CnnPolicy`` uses; the encoded image,
+convolutions and a linear layer), the one SB3's ``CnnPolicy`` uses, or learned keypoints
+(:class:`~simreal.learning.keypoint_encoder.KeypointEncoder`, a spatial softmax, for
+policies that must locate small things precisely); the encoded image,
 concatenated with the proprioception where the task gives it, goes through an MLP to
 a tanh, scaled to the action range. It is trained by regression on a teacher's
 actions (:mod:`simreal.learning.pixel_student`), not by SB3's algorithms, so it is a
@@ -28,20 +30,23 @@ from torch import nn
 
 from simreal.atomic_io import write_atomic, write_json_atomic
 from simreal.envs.mujoco_task import PIXELS, PROPRIO
+from simreal.learning.encoder_names import ENCODERS
+from simreal.learning.keypoint_encoder import KeypointEncoder
 
 KIND = "pixel_student"
 WEIGHTS = "policy.pt"
 
 
 class PixelPolicyNet(nn.Module):
-    """NatureCNN on the image, an MLP on its features and the proprioception, tanh out.
+    """An image encoder, an MLP on its features and the proprioception, tanh out.
 
     Args:
         image_size: Side of the square RGB image.
         proprio_dim: Length of the proprioception vector (0: none).
         action_dim: Action dimensions.
-        features: NatureCNN's output features.
+        features: NatureCNN's output features, or the keypoints of ``keypoints``.
         hidden: Hidden layer sizes of the head.
+        encoder: ``nature`` (SB3's NatureCNN) or ``keypoints`` (spatial softmax).
     """
 
     def __init__(
@@ -51,13 +56,19 @@ class PixelPolicyNet(nn.Module):
         action_dim: int,
         features: int = 256,
         hidden: tuple[int, ...] = (256, 256),
+        encoder: str = "nature",
     ) -> None:
         super().__init__()
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}.")
         if image_size < 36:
             raise ValueError(f"image_size must be >= 36 for NatureCNN's strides, got {image_size}.")
-        image_space = spaces.Box(0, 255, shape=(3, image_size, image_size), dtype=np.uint8)
-        self.encoder = NatureCNN(image_space, features_dim=features)
-        sizes = [features + proprio_dim, *hidden]
+        if encoder == "nature":
+            image_space = spaces.Box(0, 255, shape=(3, image_size, image_size), dtype=np.uint8)
+            self.encoder: nn.Module = NatureCNN(image_space, features_dim=features)
+        else:
+            self.encoder = KeypointEncoder(image_size, keypoints=features)
+        sizes = [self.encoder.features_dim + proprio_dim, *hidden]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:], strict=True):
             layers += [nn.Linear(a, b), nn.ReLU()]
@@ -107,7 +118,8 @@ class PixelPolicy:
         c = self.config
         self.low, self.high = np.array(c["action_low"]), np.array(c["action_high"])
         self.net = PixelPolicyNet(c["image_size"], c["proprio_dim"], len(self.low),
-                                  c["features"], tuple(c["hidden"]))  # fmt: skip
+                                  c["features"], tuple(c["hidden"]),
+                                  c.get("encoder", "nature"))  # fmt: skip
         state = torch.load(run / WEIGHTS, map_location="cpu", weights_only=True)
         self.net.load_state_dict(state)
         self.net.eval()

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.learning.encoder_names import ENCODERS
 from simreal.learning.image_augment import AUGMENTATIONS, augment
 from simreal.learning.pixel_policy import (
     PixelPolicy,
@@ -67,7 +68,8 @@ class StudentConfig:
         batch_size: Minibatch size.
         learning_rate: Adam's learning rate.
         augment: ``none``, ``shift`` (DrQ), ``jitter`` (colour) or ``shift+jitter``.
-        features: NatureCNN's output features.
+        encoder: ``nature`` (SB3's NatureCNN) or ``keypoints`` (spatial softmax).
+        features: NatureCNN's output features, or the number of keypoints.
         hidden: Hidden layer sizes of the head.
         seed: Seed of the rollouts, the mixture, the network and the augmentation.
     """
@@ -85,6 +87,7 @@ class StudentConfig:
     batch_size: int = 64
     learning_rate: float = 3e-4
     augment: str = "none"
+    encoder: str = "nature"
     features: int = 256
     hidden: tuple[int, ...] = field(default=(256, 256))
     seed: int = 0
@@ -99,6 +102,8 @@ class StudentConfig:
             raise ValueError("rounds must be >= 0 and beta_decay in [0, 1].")
         if self.image_size < 36:
             raise ValueError(f"image_size must be >= 36 (NatureCNN), got {self.image_size}.")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}.")
         if self.augment not in AUGMENTATIONS:
             raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {self.augment!r}.")
 
@@ -218,7 +223,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
     with torch.random.fork_rng():
         torch.manual_seed(config.seed)
         net = PixelPolicyNet(config.image_size, proprio_dim, action_dim, config.features,
-                             tuple(config.hidden))  # fmt: skip
+                             tuple(config.hidden), config.encoder)  # fmt: skip
     record = {
         **asdict(config),
         "obs_type": config.obs_type,
@@ -246,6 +251,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
             rng = np.random.default_rng([config.seed, i + 1])  # as a finished round leaves it
             continue
         part = rollouts(env, teacher, student, beta, config, config.seed + 1000 * i, rng)
+        rolled = time.perf_counter()
         write_atomic(stored, lambda tmp, part=part: np.savez(tmp, **part))
         parts.append(part)
         if i == 0:
@@ -259,7 +265,9 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         rng = np.random.default_rng([config.seed, i + 1])
         seconds = round(time.perf_counter() - started, 1)
         history.append({"round": i, "beta": beta, "samples": len(data["labels"]),
-                        "loss": loss, "seconds": seconds})  # fmt: skip
+                        "frames_rendered": len(part["labels"]), "loss": loss,
+                        "seconds": seconds, "rollout_seconds": round(rolled - started, 1),
+                        "fit_seconds": round(time.perf_counter() - rolled, 1)})  # fmt: skip
         write_json_atomic(summary, history[-1])  # last: the round counts as finished
         if progress:
             print(f"round {i}: beta {beta:.3g}, {len(data['labels'])} labelled frames, "

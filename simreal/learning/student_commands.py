@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simreal.cli_checks import check_env_id, check_output_dir, int_at_least, require_task
 from simreal.learning.command_flags import add_dr_arguments, check_dr
+from simreal.learning.encoder_names import ENCODERS
 from simreal.learning.image_augment import AUGMENTATIONS
 
 
@@ -59,6 +60,11 @@ def add_dagger_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SL
         "--augment", choices=AUGMENTATIONS, default="none",
         help="image augmentation: DrQ's random shift, a colour jitter, or both "
         "(default: %(default)s)",
+    )  # fmt: skip
+    dagger.add_argument(
+        "--encoder", choices=ENCODERS, default="nature",
+        help="image encoder: SB3's NatureCNN, or learned keypoints (a spatial softmax, "
+        "for small targets; Levine et al. 2016) (default: %(default)s)",
     )  # fmt: skip
     dagger.add_argument(
         "--epochs", type=int_at_least(1), default=10,
@@ -120,6 +126,8 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         beta_decay=args.beta_decay,
         epochs=args.epochs,
         augment=args.augment,
+        encoder=args.encoder,
+        features=16 if args.encoder == "keypoints" else 256,
         seed=args.seed,
     )
     try:
