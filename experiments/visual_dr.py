@@ -49,9 +49,8 @@ from simreal.learning.dagger import DaggerConfig, dagger
 from simreal.learning.evaluate import evaluate
 from simreal.learning.pixel_student import StudentConfig, train_student
 from simreal.randomization import load_spec
+from simreal.randomization.visual_terms import visual_every, without_visual
 from simreal.stats import mean_ci
-
-VISUAL_KINDS = ("light[", "material[", "camera[", "texture[")
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--task", default="simreal/ReachPixels-v0")
@@ -76,8 +75,8 @@ out = args.out or Path(f"experiments/results/visual_dr_{task.name}")
 out.mkdir(parents=True, exist_ok=True)
 started = time.perf_counter()
 
-spec = load_spec(task.default_spec_path).to_dict()
-dynamics = {**spec, "terms": [t for t in spec["terms"] if not t["param"].startswith(VISUAL_KINDS)]}
+spec = load_spec(task.default_spec_path)
+dynamics = without_visual(spec).to_dict()
 conditions: dict[str, dict] = {
     "no visual DR": {"dr": dynamics, "width": 1.0, "augment": "none"},
     "augmentation": {"dr": dynamics, "width": 1.0, "augment": "shift+jitter"},
@@ -85,11 +84,7 @@ conditions: dict[str, dict] = {
 # Visual terms redrawn every ``--visual-every`` steps: within an episode the label (the
 # teacher's joint targets for this episode's target) stays while the look changes, so the
 # student cannot key its answer on an episode's lighting or texture.
-visual = {**spec, "terms": [
-    {**t, "schedule": "every_steps", "every_steps": args.visual_every}
-    if args.visual_every and t["param"].startswith(VISUAL_KINDS) else t
-    for t in spec["terms"]
-]}  # fmt: skip
+visual = (visual_every(spec, args.visual_every) if args.visual_every else spec).to_dict()
 for width in (float(w) for w in args.widths.split(",")):
     conditions[f"visual DR w{width:g}"] = {"dr": visual, "width": width, "augment": "none"}
 

@@ -227,13 +227,15 @@ def test_cli_dagger_trains_a_student_that_simreal_eval_runs_on_the_pixel_proxy(
     out = tmp_path / "student"
     done = run_cli("dagger", "--task", TASK, "--dr", "default", "--rounds", "1", "--episodes",
                    "1", "--episode-steps", "7", "--epochs", "1", "--image-size", str(SIZE),
-                   "--augment", "shift", "--encoder", "keypoints", "--out", str(out),
-                   cwd=tmp_path)  # fmt: skip
+                   "--augment", "shift", "--encoder", "keypoints", "--visual-every", "3",
+                   "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "round 1: beta 0.5, 14 labelled frames" in done.stdout
     settings = json.loads((out / "settings.json").read_text())
     assert settings["dr"]["terms"] and settings["augment"] == "shift"
     assert settings["encoder"] == "keypoints"
+    schedules = {t["param"]: t.get("every_steps") for t in settings["dr"]["terms"]}
+    assert schedules["light[key_light].pos"] == 3 and schedules["body[upper_arm].mass"] is None
     weights = torch.load(out / "policy" / "policy.pt", weights_only=True)
     assert "encoder.softmax.log_temperature" in weights
     done = run_cli("eval", "--policy", str(out / "policy"), "--on", "simreal/ReachPixelsReal-v0",
@@ -262,6 +264,14 @@ def test_cli_dagger_refuses_tasks_it_cannot_teach_on(
 ) -> None:
     done = run_cli("dagger", "--task", task, "--out", str(tmp_path / "x"), cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_dagger_refuses_visual_every_without_a_spec(tmp_path: Path) -> None:
+    done = run_cli("dagger", "--task", TASK, "--visual-every", "1", "--out",
+                   str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--visual-every redraws the visual terms of a --dr spec; give --dr too." in done.stderr
     assert not (tmp_path / "x").exists()
 
 

@@ -32,6 +32,11 @@ def add_dagger_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SL
     dagger.add_argument("--task", required=True, help="a pixel task, e.g. simreal/ReachPixels-v0")
     add_dr_arguments(dagger)
     dagger.add_argument(
+        "--visual-every", type=int_at_least(1), default=None,
+        help="redraw the --dr spec's visual terms (lights, materials, cameras) every N steps, "
+        "so that an episode's look changes while its task stays (default: as the spec says)",
+    )  # fmt: skip
+    dagger.add_argument(
         "--rounds", type=int_at_least(0), default=4,
         help="DAgger rounds after the expert's round 0 (default: %(default)s)",
     )  # fmt: skip
@@ -102,6 +107,13 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         parser.error(f"--width must be >= 0, got {args.width}.")
     check_output_dir(parser, "--out", args.out)
     dr = check_dr(parser, args.dr, args.task, args.width)
+    if args.visual_every is not None:
+        if dr is None:
+            parser.error("--visual-every redraws the visual terms of a --dr spec; give --dr too.")
+        from simreal.randomization import load_spec
+        from simreal.randomization.visual_terms import visual_every
+
+        dr = visual_every(load_spec(dr), args.visual_every).to_dict()
     obs_type = "pixels" if args.no_proprio else "pixels_proprio"
     if dr is not None:  # the spec on the observations the student takes (a dict with proprio)
         from simreal.factory import make
