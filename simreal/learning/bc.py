@@ -84,9 +84,12 @@ def load_demos(path: str | Path, obs_dim: int, act_dim: int) -> dict[str, NDArra
     Raises:
         DatasetError: If columns are missing or the dimensions differ from the task's.
     """
+    from simreal.datasets.lerobot import is_lerobot_dataset
     from simreal.sysid.readers import read_columns
     from simreal.sysid.recording import LogError
 
+    if is_lerobot_dataset(path):
+        return _load_lerobot(path, obs_dim, act_dim)
     try:
         columns = read_columns(path)
     except LogError as error:
@@ -108,6 +111,26 @@ def load_demos(path: str | Path, obs_dim: int, act_dim: int) -> dict[str, NDArra
         "actions": np.stack([columns[c] for c in act_cols], axis=1).astype(np.float64),
         "episode": np.asarray(columns["episode_index"], np.int64),
     }
+
+
+def _load_lerobot(path: str | Path, obs_dim: int, act_dim: int) -> dict[str, NDArray]:
+    """A LeRobot dataset's ``observation.state``, ``action`` and ``episode_index``."""
+    from simreal.datasets.lerobot import LeRobotFormatError, read_lerobot_dataset
+
+    try:
+        data = read_lerobot_dataset(path)
+        obs, actions = data.feature("observation.state"), data.feature("action")
+        episode = data.feature("episode_index")
+    except LeRobotFormatError as error:
+        raise DatasetError(str(error)) from None
+    obs, actions = obs.reshape(len(obs), -1), actions.reshape(len(actions), -1)
+    if obs.shape[1] != obs_dim or actions.shape[1] != act_dim:
+        raise DatasetError(
+            f"{path}: observation.state has {obs.shape[1]} and action {actions.shape[1]} entries, "
+            f"but the task has {obs_dim} and {act_dim}; use a dataset of this robot and task."
+        )
+    return {"obs": obs.astype(np.float64), "actions": actions.astype(np.float64),
+            "episode": np.asarray(episode, np.int64)}  # fmt: skip
 
 
 def _mlp(sizes: list[int]):  # noqa: ANN202

@@ -17,6 +17,12 @@ readable with pyarrow or h5py alone), one row per step::
 The file also records the env id it was collected on, as its metadata (see
 :mod:`simreal.learning.dataset_task`); ``simreal bc`` checks it.
 
+With ``fmt="lerobot"`` the same episodes become a LeRobot v3 dataset folder
+(:mod:`simreal.datasets.lerobot`): ``observation.state`` (entries named ``obs:<i>``),
+``action`` (named by the model's actuators), ``next.reward``, ``next.done`` and
+``next.success``, at the env's control rate; its task string is the env id and its
+``robot_type`` is ``simreal``.
+
 The same conventions as the system-identification logs: named columns, one
 table per file, episodes indexed.
 """
@@ -28,8 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from simreal.learning.dataset_task import TASK_KEY
+from simreal.learning.dataset_task import LEROBOT_ROBOT, TASK_KEY
 from simreal.sysid.readers import write_columns
+
+FORMATS = ("table", "lerobot")
 
 
 def collect(
@@ -41,6 +49,7 @@ def collect(
     width: float | None = None,
     seed: int = 0,
     trust_pickle: bool = False,
+    fmt: str = "table",
 ) -> Path:
     """Roll out ``policy`` for ``episodes`` seeded episodes and write the dataset atomically.
 
@@ -54,6 +63,8 @@ def collect(
         seed: Episode ``i`` is reset with ``seed + i``.
         trust_pickle: Also load a run of an older simreal whose policy is a pickled SB3
             ``policy.zip`` (loading it runs code stored in the file).
+        fmt: ``table`` (one file, its suffix says the format) or ``lerobot`` (a LeRobot v3
+            dataset folder).
 
     Returns:
         The dataset path.
@@ -67,6 +78,8 @@ def collect(
 
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
         raise ValueError(f"episodes must be an integer >= 1, got {episodes!r}.")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}.")
     env = make(env_id, dr=dr, width=width)
     space = env.observation_space
     if not isinstance(space, spaces.Box) or not np.issubdtype(space.dtype, np.floating):
@@ -80,6 +93,8 @@ def collect(
 
         actor = RunPolicy(policy, trust_pickle=trust_pickle)
     dt = float(env.unwrapped.dt)
+    model = getattr(env.unwrapped, "model", None)
+    actuators = [model.actuator(i).name for i in range(model.nu)] if model is not None else []
     rows: dict[str, list] = {
         k: []
         for k in (
@@ -120,12 +135,29 @@ def collect(
                     dr_rows.setdefault(pid, []).append(float(value))
             obs, step, done = next_obs, step + 1, terminated or truncated
     env.close()
+    observations, actions = np.array(rows["obs"]), np.array(rows["action"])
+    if fmt == "lerobot":
+        from simreal.datasets.lerobot import write_lerobot_dataset
+
+        if len(actuators) != actions.shape[1] or not all(actuators):
+            actuators = [f"action:{j}" for j in range(actions.shape[1])]
+        features = {
+            "observation.state": observations,
+            "action": actions,
+            "next.reward": np.array(rows["reward"], np.float64),
+            "next.done": np.array(rows["terminated"]) | np.array(rows["truncated"]),
+            "next.success": np.array(rows["is_success"], bool),
+        }
+        names = {"observation.state": [f"obs:{i}" for i in range(observations.shape[1])],
+                 "action": actuators}  # fmt: skip
+        episode_index = np.array(rows["episode_index"])
+        return write_lerobot_dataset(out, features, names, episode_index, fps=1.0 / dt,
+                                     task=env_id, robot_type=LEROBOT_ROBOT)  # fmt: skip
     columns: dict[str, np.ndarray] = {
         "episode_index": np.array(rows["episode_index"], np.int64),
         "step": np.array(rows["step"], np.int64),
         "time": np.array(rows["time"]),
     }
-    observations, actions = np.array(rows["obs"]), np.array(rows["action"])
     columns.update({f"obs:{i}": observations[:, i] for i in range(observations.shape[1])})
     columns.update({f"action:{j}": actions[:, j] for j in range(actions.shape[1])})
     columns["reward"] = np.array(rows["reward"], np.float64)

@@ -30,7 +30,11 @@ def add_bc_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "chunks. The run folder is evaluated with simreal eval.",
     )
     bc.add_argument("--task", required=True, help="the task the demonstrations come from")
-    bc.add_argument("--data", type=Path, required=True, help="dataset of simreal collect")
+    bc.add_argument(
+        "--data", type=Path, required=True,
+        help="dataset of simreal collect, or a LeRobot v3 dataset folder (observation.state, "
+        "action)",
+    )  # fmt: skip
     bc.add_argument(
         "--head",
         choices=("gaussian", "tokens", "flow"),
@@ -74,7 +78,8 @@ def add_collect_parser(commands: argparse._SubParsersAction) -> None:  # noqa: S
         help="record demonstration episodes of the expert or a trained policy",
         description="Write one table (Parquet, HDF5, NPZ or CSV by the --out suffix) with one "
         "row per step: episode_index, step, time, obs:<i>, action:<j>, reward, terminated, "
-        "truncated, is_success and dr:<param> columns.",
+        "truncated, is_success and dr:<param> columns; or, with --format lerobot, a LeRobot v3 "
+        "dataset folder (observation.state, action, next.reward, next.done, next.success).",
     )
     collect.add_argument(
         "--task", required=True, help="env id to record on (any Gymnasium id, or module:EnvId)"
@@ -104,7 +109,15 @@ def add_collect_parser(commands: argparse._SubParsersAction) -> None:  # noqa: S
         "policy.zip; loading it runs code stored in the file, so only for runs you trust "
         "(default: off)",
     )
-    collect.add_argument("--out", type=Path, required=True, help="dataset file")
+    collect.add_argument(
+        "--format", choices=("table", "lerobot"), default="table",
+        help="a table file (its suffix says the format) or a LeRobot v3 dataset folder "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    collect.add_argument(
+        "--out", type=Path, required=True,
+        help="dataset file (--format table) or new folder (--format lerobot)",
+    )  # fmt: skip
 
 
 def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -139,9 +152,15 @@ def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     from simreal.sysid.readers import SUFFIXES
 
     check_env_id(parser, "--task", args.task)
-    if args.out.suffix.lower() not in SUFFIXES:
-        parser.error(f"--out: use one of {', '.join(SUFFIXES)}, got {args.out.suffix!r}.")
-    check_output_file(parser, "--out", args.out)
+    if args.format == "lerobot":
+        if args.out.exists():
+            parser.error(f"--out: {args.out} exists; a LeRobot dataset goes into a new folder.")
+        check_output_dir(parser, "--out", args.out)
+    else:
+        if args.out.suffix.lower() not in SUFFIXES:
+            parser.error(f"--out: use one of {', '.join(SUFFIXES)}, got {args.out.suffix!r}, "
+                         "or give --format lerobot for a dataset folder.")  # fmt: skip
+        check_output_file(parser, "--out", args.out)
     if str(args.policy) == "expert":
         fix = "record a run folder of simreal train or bc with --policy"
         require_task(parser, "--policy expert", args.task, "expert controller", fix)
@@ -166,6 +185,7 @@ def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             args.width,
             args.seed,
             args.trust_pickle,
+            args.format,
         )
     except (ValueError, RunError) as error:
         parser.error(str(error))

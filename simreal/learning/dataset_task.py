@@ -4,7 +4,9 @@
 :data:`TASK_KEY`: Parquet schema metadata, an HDF5 root attribute, an NPZ entry,
 or a ``# simreal.task: <id>`` comment line at the top of a CSV. ``simreal bc``
 reads it back so that demonstrations of one task are never cloned for another
-whose spaces happen to have the same shapes.
+whose spaces happen to have the same shapes. A LeRobot dataset that simreal wrote
+(``robot_type`` :data:`LEROBOT_ROBOT`) holds the env id as its task string; other
+LeRobot datasets name their task in words and record no env id.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 TASK_KEY = "simreal.task"
+LEROBOT_ROBOT = "simreal"
 _CSV_PREFIX = f"# {TASK_KEY}: "
 
 
@@ -21,12 +24,15 @@ def read_dataset_task(path: str | Path) -> str | None:
     """Return the env id a dataset records, or ``None`` for a file without one.
 
     Args:
-        path: A CSV, Parquet, HDF5 or NPZ table (the suffix says which).
+        path: A CSV, Parquet, HDF5 or NPZ table (the suffix says which), or a LeRobot
+            dataset folder.
 
     Returns:
         The recorded env id, or ``None`` (older datasets, other tools' tables).
     """
     path = Path(path)
+    if (path / "meta" / "info.json").is_file():
+        return _lerobot_task(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(newline="") as f:
@@ -52,6 +58,19 @@ def read_dataset_task(path: str | Path) -> str | None:
         with np.load(path, allow_pickle=False) as data:
             return str(data[TASK_KEY]) if TASK_KEY in data.files else None
     return None
+
+
+def _lerobot_task(folder: Path) -> str | None:
+    """The env id of a LeRobot dataset simreal wrote (its one task string), else ``None``."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    info = json.loads((folder / "meta" / "info.json").read_text())
+    if info.get("robot_type") != LEROBOT_ROBOT:
+        return None
+    tasks = pq.read_table(folder / "meta" / "tasks.parquet").column("__index_level_0__")
+    return str(tasks[0])
 
 
 def same_task(recorded: str, task: str) -> bool:

@@ -1,0 +1,1 @@
+"""Demonstration and log datasets in formats other projects write (LeRobot v3)."""
