@@ -87,7 +87,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         type=Path,
         action="append",
         required=True,
-        help="a log file (repeatable): .csv, .parquet, .h5/.hdf5 or .npz",
+        help="a log file (repeatable): .csv, .parquet, .h5/.hdf5 or .npz, or a LeRobot v3 "
+        "dataset folder (each episode one log; entries matched to the model by name)",
     )
     sysid.add_argument(
         "--params", type=Path, required=True, help="params.yaml: what to fit, with bounds"
@@ -209,11 +210,19 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     return 0
 
 
+def _read_logs(path: Path, model: object) -> list:
+    """A log file's one recording, or a LeRobot dataset's episodes."""
+    from simreal.datasets.lerobot import is_lerobot_dataset
+    from simreal.sysid.lerobot_logs import read_lerobot_logs
+    from simreal.sysid.readers import read_log
+
+    return read_lerobot_logs(path, model) if is_lerobot_dataset(path) else [read_log(path)]
+
+
 def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Fit; see :func:`add_parsers`."""
     from simreal.sysid.fit import fit
     from simreal.sysid.problem import ParamsError, load_params
-    from simreal.sysid.readers import read_log
     from simreal.sysid.recording import LogError
     from simreal.sysid.report import format_table, plot_fit, write_fit
 
@@ -231,7 +240,7 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     _require_actuators(parser, model, args, "replay the logged controls on")
     try:
         params = load_params(args.params)
-        recordings = [read_log(path) for path in args.log]
+        recordings = [r for path in args.log for r in _read_logs(path, model)]
         result = fit(model, params, recordings, segments, loss=args.loss, method=args.method,
                      n_threads=args.threads)  # fmt: skip
     except (ParamsError, LogError) as error:
