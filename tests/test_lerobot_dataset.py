@@ -139,3 +139,32 @@ def test_cli_collects_a_lerobot_dataset_and_bc_clones_it(tmp_path: Path) -> None
         done.stderr
     )
     assert not (tmp_path / "bc2").exists()
+
+
+WRITTEN_BY_LEROBOT = Path(__file__).parent / "data" / "lerobot_v3_written_by_lerobot"
+
+
+def test_a_dataset_written_by_lerobot_reads_as_written() -> None:
+    data = read_lerobot_dataset(WRITTEN_BY_LEROBOT)  # tests/data/make_lerobot_fixture.py
+    assert data.fps == 50 and data.names("observation.state") == [
+        "base_yaw.pos", "shoulder.pos", "elbow.pos"]  # fmt: skip
+    episode, frame = data.feature("episode_index"), data.feature("frame_index")
+    np.testing.assert_array_equal(episode, [0] * 7 + [1] * 5)
+    expected = np.arange(3)[None] + 10 * episode[:, None] + 0.1 * frame[:, None]
+    np.testing.assert_allclose(data.feature("observation.state"), expected, rtol=1e-6)
+    np.testing.assert_allclose(data.feature("action"), -expected, rtol=1e-6)
+    np.testing.assert_allclose(data.feature("timestamp"), frame / 50, atol=1e-6)
+    # Not simreal's: its task is words, so it records no env id for simreal bc to check.
+    assert read_dataset_task(WRITTEN_BY_LEROBOT) is None
+
+
+def test_a_dataset_written_by_lerobot_becomes_sysid_logs_of_a_model_by_name() -> None:
+    import simreal
+    from simreal.sysid.lerobot_logs import read_lerobot_logs
+
+    model = simreal.make(TASK).unwrapped.model  # joints and servos base_yaw, shoulder, elbow
+    first, second = read_lerobot_logs(WRITTEN_BY_LEROBOT, model)
+    assert len(first.time) == 7 and len(second.time) == 5
+    np.testing.assert_allclose(second.qpos["elbow"], 12 + 0.1 * np.arange(5), rtol=1e-6)
+    np.testing.assert_allclose(second.ctrl["shoulder"], -(11 + 0.1 * np.arange(5)), rtol=1e-6)
+    np.testing.assert_allclose(first.time, np.arange(7) / 50, atol=1e-6)
