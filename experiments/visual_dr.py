@@ -8,14 +8,16 @@ with the same DAgger budget:
   pixel spec dropped);
 * ``augmentation``: the same, with DrQ's random shifts and a colour jitter;
 * ``visual DR w<W>``: the whole pixel spec (lights, materials, table texture, camera
-  and dynamics) at width W, for each ``--widths``; the visual terms are redrawn every
-  ``--visual-every`` steps (default 1: every frame), the dynamics at each reset.
+  and dynamics) with the visual terms at W times their configured spread and the
+  dynamics at width 1 as above, for each ``--widths``; the visual terms are redrawn
+  every ``--visual-every`` steps (default 1: every frame), the dynamics at each reset.
 
 Every student is evaluated on the nominal pixel task and on the pixel proxy, whose
 camera shows a scene no DR sample holds (``envs/camera_gap.py``), with the same
 seeds. Beside them: the state expert on the same plants, and a state student (DAgger
-on the state task with the same rounds and episodes, a Gaussian clone) on the state
-task and its proxy, which has the proxy's physics gap and no camera. Mean success and
+on the nominal state task, whole episodes, the same rounds and episodes per round, a
+Gaussian clone) on the state task and its proxy, which has the proxy's physics gap and
+no camera. Mean success and
 return over seeds with 95% t intervals, Welch tests of every condition against
 ``no visual DR`` on the proxy, a bar chart, ``results.json``. Every student and every
 evaluation is written as it ends, so a rerun resumes. ``--jobs`` students train at
@@ -32,6 +34,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -49,7 +52,7 @@ from simreal.learning.dagger import DaggerConfig, dagger
 from simreal.learning.evaluate import evaluate
 from simreal.learning.pixel_student import StudentConfig, train_student
 from simreal.randomization import load_spec
-from simreal.randomization.visual_terms import visual_every, without_visual
+from simreal.randomization.visual_terms import visual_every, visual_width, without_visual
 from simreal.stats import mean_ci
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,18 +86,24 @@ conditions: dict[str, dict] = {
 }
 # Visual terms redrawn every ``--visual-every`` steps: within an episode the label (the
 # teacher's joint targets for this episode's target) stays while the look changes, so the
-# student cannot key its answer on an episode's lighting or texture.
-visual = (visual_every(spec, args.visual_every) if args.visual_every else spec).to_dict()
+# student cannot key its answer on an episode's lighting or texture. The width of a visual
+# DR condition widens the visual terms alone (``width_factor``); the dynamics stay at
+# width 1, as in the other conditions, so the conditions differ only in what the camera sees.
 for width in (float(w) for w in args.widths.split(",")):
-    conditions[f"visual DR w{width:g}"] = {"dr": visual, "width": width, "augment": "none"}
+    visual = visual_width(spec, width)
+    visual = visual_every(visual, args.visual_every) if args.visual_every else visual
+    conditions[f"visual DR w{width:g}"] = {"dr": visual.to_dict(), "width": 1.0, "augment": "none"}
 
 
 def evaluations(policy: str | Path, name: Path, plants: tuple[tuple[str, str], ...]) -> dict:
-    """Nominal and proxy success and return of one policy (cached as JSON)."""
+    """Nominal and proxy success and return of one policy (cached as JSON with its settings)."""
     path = name.with_suffix(".eval.json")
+    settings = {"eval_episodes": args.eval_episodes, "plants": [list(p) for p in plants]}
     if path.is_file():
-        return json.loads(path.read_text())
-    result = {}
+        cached = json.loads(path.read_text())
+        if cached.get("settings") == settings:
+            return cached
+    result: dict = {"settings": settings}
     for plant, env_id in plants:
         e = evaluate(policy, env_id, episodes=args.eval_episodes)
         result[plant] = {"return": e.mean_return, "success": e.success_rate}
@@ -111,11 +120,16 @@ def run_job(job: tuple[str, int]) -> tuple[str, int, dict]:
         return name, seed, evaluations("expert", out / "expert", pixel_plants)
     folder = out / name.replace(" ", "_") / f"seed_{seed}"
     if name == "state student":  # the same expert, taught on state: the physics gap alone
-        policy = folder / "policy"
-        if not policy.is_dir():
+        finished = folder / "dagger.json"  # written last: the student is complete
+        recorded = json.loads(finished.read_text()) if finished.is_file() else {}
+        if (len(recorded.get("rounds", [])), recorded.get("episodes")) != (
+            args.rounds + 1, args.episodes
+        ):  # fmt: skip
+            shutil.rmtree(folder, ignore_errors=True)
             bc = BCConfig(state.env_id, head="gaussian", epochs=50, seed=seed)
             dagger(DaggerConfig(bc, iterations=args.rounds, episodes=args.episodes, seed=seed),
                    folder, progress=False)  # fmt: skip
+        policy = folder / "policy"
         plants = (("nominal", state.env_id), ("real", state.real_id))
         return name, seed, evaluations(policy, folder / "student", plants)
     setting = conditions[name]
@@ -141,6 +155,7 @@ per_condition = {n: [per_seed[k] for k in sorted(per_seed) if k[0] == n] for n i
 
 summary: dict = {"task": args.task, "real_proxy": real, "seeds": args.seeds,
                  "rounds": args.rounds, "episodes": args.episodes, "epochs": args.epochs,
+                 "episode_steps": args.episode_steps, "visual_every": args.visual_every,
                  "image_size": args.image_size, "eval_episodes": args.eval_episodes,
                  "conditions": {}, "welch_p_vs_no_visual_dr": {}}  # fmt: skip
 print(f"\n{args.task}: {args.seeds} seeds, {args.eval_episodes} evaluation episodes per plant")

@@ -89,6 +89,7 @@ class BoundTerm:
         dist = self.term.distribution
         n = 1 if self.term.shared else self.param.size
         draws = np.broadcast_to(dist.draw(rng, n), (self.param.size,)).astype(np.float64)
+        width = width * self.term.width_factor
         if isinstance(dist, Choice):
             keep = rng.random() < min(width, 1.0)
             widened = draws if keep else self.centre
@@ -218,8 +219,9 @@ class BoundSpec:
         for bound in self.terms:
             if bound.id.startswith("latency."):
                 nominal, centre = float(bound.param.nominal[0]), float(bound.centre[0])
+                widest = width * bound.term.width_factor
                 problem = latency_problem(
-                    bound.term.op, bound.term.distribution, nominal, centre, width, episode_seconds
+                    bound.term.op, bound.term.distribution, nominal, centre, widest, episode_seconds
                 )
                 if problem is not None:
                     raise SpecError(f"{bound.id}: {problem}.")
@@ -273,6 +275,10 @@ class BoundSpec:
         self._log = np.concatenate(
             [np.full(t.param.size, t.term.distribution.kind == "log_uniform") for t in self.terms]
         )
+        self._width_factor = np.concatenate(
+            [np.full(t.param.size, t.term.width_factor) for t in self.terms]
+        )
+        self._keep_factor = np.array([self.terms[i].term.width_factor for _, i in keep])
         self._is_choice = np.concatenate(
             [np.full(t.param.size, t.term.distribution.kind == "choice") for t in self.terms]
         )
@@ -320,14 +326,15 @@ class BoundSpec:
             x[idx] = np.asarray(dist.values)[pick]
         comp = x[self._draw_of]
         c = self._centre
-        widened = c + width * (comp - c)
+        w = width * self._width_factor  # per component
+        widened = c + w * (comp - c)
         if self._log.any():  # log-uniform centres are positive (checked at binding)
             safe = np.where(self._log, c, 1.0)
-            widened = np.where(self._log, safe * (comp / safe) ** width, widened)
+            widened = np.where(self._log, safe * (comp / safe) ** w, widened)
         if self._keep_slices:
             keep = np.zeros(self.size, bool)
             for j, sl in enumerate(self._keep_slices):
-                keep[sl] = u[self._n_draws + j] < min(width, 1.0)
+                keep[sl] = u[self._n_draws + j] < min(width * self._keep_factor[j], 1.0)
             widened = np.where(self._is_choice, np.where(keep, comp, c), widened)
         nominal = self._nominal_vec
         return np.where(

@@ -18,9 +18,10 @@ for ``material[...].texture``) and optional ``probs``; ``bernoulli``: ``p``.
 Optional keys: ``centre`` (the point that width 0 gives, in the operation's
 units; default 1 for scale, 0 for add, the nominal for set), ``shared`` (one
 draw for every component of a vector parameter; default false), ``body`` (for
-``push.force``: the body pushed). A ``log_uniform`` term widens in log space
-about its centre, which must be positive: an ``add`` term, or a ``set`` of a
-quantity whose nominal is 0 (``latency.action``), needs a ``centre``.
+``push.force``: the body pushed), ``width_factor`` (this term's width relative to the
+global width, e.g. to widen the visual terms alone; default 1). A ``log_uniform`` term
+widens in log space about its centre, which must be positive: an ``add`` term, or a
+``set`` of a quantity whose nominal is 0 (``latency.action``), needs a ``centre``.
 
 In YAML's inline ``{...}`` style, quote the id (``param: "body[pole].mass"``):
 there a bare ``[`` starts a list.
@@ -71,7 +72,8 @@ _DIST_KEYS = {
     "choice": ("values", "probs"),
     "bernoulli": ("p",),
 }
-_TERM_KEYS = ("param", "op", "distribution", "schedule", "every_steps", "centre", "shared", "body")
+_TERM_KEYS = ("param", "op", "distribution", "schedule", "every_steps", "centre", "shared", "body",
+              "width_factor")  # fmt: skip
 
 
 class SpecError(ValueError):
@@ -94,6 +96,7 @@ class Term:
         shared: One draw for all components of a vector parameter.
         body: Body name for ``push.force``.
         labels: Names of the choices, when ``distribution`` chooses among names.
+        width_factor: The term is drawn at ``width_factor`` times the global width.
     """
 
     param: ParamAddress
@@ -105,6 +108,7 @@ class Term:
     shared: bool = False
     body: str | None = None
     labels: tuple[str, ...] | None = None
+    width_factor: float = 1.0
 
     @property
     def id(self) -> str:
@@ -255,13 +259,17 @@ def _parse_term(raw: Any, index: int) -> Term:  # noqa: ANN401, C901
     body = raw.get("body")
     if body is not None and param.id != "push.force":
         raise SpecError(f"{label}: 'body' is only valid for push.force.")
+    factor = _number(raw.get("width_factor", 1.0), f"{label}: width_factor")
+    if factor < 0:
+        raise SpecError(f"{label}: width_factor must be >= 0, got {factor}.")
     distribution, labels = _parse_distribution(raw, dist_name, label)
     if centre is not None or op == "add":
         where = "the centre given" if centre is not None else "the default of an op: add term"
         problem = log_centre_problem(distribution, 0.0 if centre is None else centre, where)
         if problem is not None:
             raise SpecError(f"{label}: {problem}.")
-    return Term(param, op, distribution, schedule, every_steps, centre, shared, body, labels)
+    return Term(param, op, distribution, schedule, every_steps, centre, shared, body, labels,
+                factor)  # fmt: skip
 
 
 def _parse_distribution(
@@ -343,4 +351,6 @@ def _term_to_dict(term: Term) -> dict[str, Any]:
         out["shared"] = True
     if term.body is not None:
         out["body"] = term.body
+    if term.width_factor != 1.0:
+        out["width_factor"] = term.width_factor
     return out
