@@ -16,7 +16,8 @@ Rendering is offscreen (``MUJOCO_GL=egl``; on a machine without a GPU, Mesa's so
 renderer).
 
 With ``--student``, it then trains one Reach pixel student with the settings of
-``experiments/visual_dr.py`` (visual DR at width 1, one torch thread) and prints its
+``experiments/visual_dr.py`` (visual DR at width 1, its visual terms redrawn every
+step, one torch thread) and prints its
 wall time per DAgger round, split into rollouts (physics, rendering and the two
 policies) and fitting.
 
@@ -44,6 +45,7 @@ import simreal  # noqa: F401  (registers the tasks)
 from simreal.envs.registry import task_for
 from simreal.learning.pixel_student import StudentConfig, train_student
 from simreal.randomization import load_spec
+from simreal.randomization.visual_terms import visual_every
 
 
 def raw_fps(env_id: str, size: int, frames: int) -> float:
@@ -82,7 +84,7 @@ def student_wall_time() -> None:
 
     torch.set_num_threads(1)
     task = "simreal/ReachPixels-v0"
-    spec = load_spec(task_for(task).default_spec_path).to_dict()
+    spec = visual_every(load_spec(task_for(task).default_spec_path), 1).to_dict()
     config = StudentConfig(task, dr=spec, width=1.0, image_size=64, rounds=4, episodes=100,
                            episode_steps=25, epochs=15)  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:

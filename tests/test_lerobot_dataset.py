@@ -168,3 +168,10 @@ def test_a_dataset_written_by_lerobot_becomes_sysid_logs_of_a_model_by_name() ->
     np.testing.assert_allclose(second.qpos["elbow"], 12 + 0.1 * np.arange(5), rtol=1e-6)
     np.testing.assert_allclose(second.ctrl["shoulder"], -(11 + 0.1 * np.arange(5)), rtol=1e-6)
     np.testing.assert_allclose(first.time, np.arange(7) / 50, atol=1e-6)
+
+
+def test_under_dr_the_drawn_parameters_are_features_too(tmp_path: Path) -> None:
+    dataset = collect(TASK, "expert", episodes=2, out=tmp_path / "d", dr="default", fmt="lerobot")
+    data = read_lerobot_dataset(dataset)
+    masses = data.feature("dr:body[upper_arm].mass")
+    assert masses.shape == (200,) and len(np.unique(masses)) == 2  # one draw per episode

@@ -79,7 +79,7 @@ def test_episode_steps_cuts_each_labelled_episode_and_starts_the_next() -> None:
     config = StudentConfig(TASK, **{**TINY, "episodes": 3, "episode_steps": 4})
     data = rollouts(env, teacher, None, 1.0, config, seed=9, rng=np.random.default_rng(0))
     assert data["labels"].shape[0] == 12  # 3 episodes of 4 frames, not of the task's 100
-    # Every fourth frame is a reset: the first state of episode 10, 11 (targets differ).
+    # Every fourth frame is a reset: the first states of seeds 9, 10, 11 (targets differ).
     starts = [env.reset(seed=9 + k)[1]["state"] for k in range(3)]
     np.testing.assert_allclose(np.array(teacher.states)[::4], np.array(starts))
     with pytest.raises(ValueError, match="episode_steps must be >= 1"):
@@ -231,6 +231,9 @@ def test_cli_dagger_trains_a_student_that_simreal_eval_runs_on_the_pixel_proxy(
                    "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "round 1: beta 0.5, 14 labelled frames" in done.stdout
+    rounds = json.loads((out / "student.json").read_text())["rounds"]
+    assert [r["frames_rendered"] for r in rounds] == [7, 7]
+    assert all(r["rollout_seconds"] > 0 and r["fit_seconds"] >= 0 for r in rounds)
     settings = json.loads((out / "settings.json").read_text())
     assert settings["dr"]["terms"] and settings["augment"] == "shift"
     assert settings["encoder"] == "keypoints"
@@ -272,6 +275,17 @@ def test_cli_dagger_refuses_visual_every_without_a_spec(tmp_path: Path) -> None:
                    str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "--visual-every redraws the visual terms of a --dr spec; give --dr too." in done.stderr
+    assert not (tmp_path / "x").exists()
+    # A spec of dynamics alone has nothing to redraw.
+    (tmp_path / "masses.yaml").write_text(
+        "terms:\n  - {param: 'body[forearm].mass', distribution: uniform, low: 0.9, high: 1.1}\n"
+    )
+    done = run_cli("dagger", "--task", TASK, "--dr", "masses.yaml", "--visual-every", "1",
+                   "--out", str(tmp_path / "x"), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--visual-every: the --dr spec masses.yaml randomizes nothing a camera sees" in (
+        done.stderr
+    )
     assert not (tmp_path / "x").exists()
 
 

@@ -67,3 +67,17 @@ def test_an_entry_that_names_nothing_in_the_model_is_one_sentence(tmp_path: Path
         done.stderr
     )
     assert not (tmp_path / "fit.yaml").exists()
+
+
+def test_two_entries_of_one_joint_are_refused(tmp_path: Path) -> None:
+    from simreal.sysid.lerobot_logs import read_lerobot_logs
+    from simreal.sysid.recording import LogError
+
+    model = simreal.make("simreal/PendulumSwingup-v0").unwrapped.model
+    state = np.zeros((4, 2))
+    write_lerobot_dataset(tmp_path / "d", {"observation.state": state, "action": state[:, :1]},
+                          {"observation.state": ["hinge", "hinge.pos"],
+                           "action": [model.actuator(0).name or "hinge"]},
+                          np.zeros(4, int), 50)  # fmt: skip
+    with pytest.raises(LogError, match="two observation.state entries name hinge"):
+        read_lerobot_logs(tmp_path / "d", model)

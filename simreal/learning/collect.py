@@ -19,9 +19,9 @@ The file also records the env id it was collected on, as its metadata (see
 
 With ``fmt="lerobot"`` the same episodes become a LeRobot v3 dataset folder
 (:mod:`simreal.datasets.lerobot`): ``observation.state`` (entries named ``obs:<i>``),
-``action`` (named by the model's actuators), ``next.reward``, ``next.done`` and
-``next.success``, at the env's control rate; its task string is the env id and its
-``robot_type`` is ``simreal``.
+``action`` (named by the model's actuators), ``next.reward``, ``next.done``,
+``next.success`` and ``dr:<param id>`` (under DR), at the env's control rate; its
+task string is the env id and its ``robot_type`` is ``simreal``.
 
 The same conventions as the system-identification logs: named columns, one
 table per file, episodes indexed.
@@ -148,6 +148,8 @@ def collect(
             "next.done": np.array(rows["terminated"]) | np.array(rows["truncated"]),
             "next.success": np.array(rows["is_success"], bool),
         }
+        # The randomized parameters in effect, as the table's dr:<param id> columns.
+        features.update({f"dr:{pid}": np.array(values) for pid, values in dr_rows.items()})
         names = {"observation.state": [f"obs:{i}" for i in range(observations.shape[1])],
                  "action": actuators}  # fmt: skip
         episode_index = np.array(rows["episode_index"])

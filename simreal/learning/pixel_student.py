@@ -69,7 +69,8 @@ class StudentConfig:
         learning_rate: Adam's learning rate.
         augment: ``none``, ``shift`` (DrQ), ``jitter`` (colour) or ``shift+jitter``.
         encoder: ``nature`` (SB3's NatureCNN) or ``keypoints`` (spatial softmax).
-        features: NatureCNN's output features, or the number of keypoints.
+        features: NatureCNN's output features, or the number of keypoints (``simreal
+            dagger --encoder keypoints`` takes 16).
         hidden: Hidden layer sizes of the head.
         seed: Seed of the rollouts, the mixture, the network and the augmentation.
     """
@@ -253,6 +254,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         part = rollouts(env, teacher, student, beta, config, config.seed + 1000 * i, rng)
         rolled = time.perf_counter()
         write_atomic(stored, lambda tmp, part=part: np.savez(tmp, **part))
+        fit_started = time.perf_counter()
         parts.append(part)
         if i == 0:
             stats = _stats(part["proprio"], proprio_dim)
@@ -260,6 +262,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         # Seeded per round, so a round after a resume draws what it would have drawn.
         generator = torch.Generator().manual_seed(1000 * config.seed + i)
         loss = fit(net, data, stats, config, generator)
+        fit_seconds = round(time.perf_counter() - fit_started, 1)
         save_policy(net, record, {k: v.tolist() for k, v in stats.items()}, policy)
         student = PixelPolicy(policy)
         rng = np.random.default_rng([config.seed, i + 1])
@@ -267,7 +270,7 @@ def train_student(config: StudentConfig, out: str | Path, progress: bool = True)
         history.append({"round": i, "beta": beta, "samples": len(data["labels"]),
                         "frames_rendered": len(part["labels"]), "loss": loss,
                         "seconds": seconds, "rollout_seconds": round(rolled - started, 1),
-                        "fit_seconds": round(time.perf_counter() - rolled, 1)})  # fmt: skip
+                        "fit_seconds": fit_seconds})  # fmt: skip
         write_json_atomic(summary, history[-1])  # last: the round counts as finished
         if progress:
             print(f"round {i}: beta {beta:.3g}, {len(data['labels'])} labelled frames, "

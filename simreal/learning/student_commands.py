@@ -111,9 +111,15 @@ def run_dagger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         if dr is None:
             parser.error("--visual-every redraws the visual terms of a --dr spec; give --dr too.")
         from simreal.randomization import load_spec
-        from simreal.randomization.visual_terms import visual_every
+        from simreal.randomization.visual_terms import has_visual, visual_every
 
-        dr = visual_every(load_spec(dr), args.visual_every).to_dict()
+        spec = load_spec(dr)
+        if not has_visual(spec):
+            parser.error(
+                f"--visual-every: the --dr spec {args.dr} randomizes nothing a camera sees "
+                "(lights, materials, cameras, geom colours); add visual terms or drop the flag."
+            )
+        dr = visual_every(spec, args.visual_every).to_dict()
     obs_type = "pixels" if args.no_proprio else "pixels_proprio"
     if dr is not None:  # the spec on the observations the student takes (a dict with proprio)
         from simreal.factory import make

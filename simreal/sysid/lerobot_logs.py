@@ -3,8 +3,9 @@
 LeRobot names the entries of ``observation.state`` and ``action`` in ``meta/info.json``
 (for its arms, motor names such as ``shoulder_pan.pos``). Each entry is matched to the
 model by name: a state entry to a joint (``qpos:<joint>``; ``<joint>.vel`` to
-``qvel:<joint>``), an action entry to an actuator, or to the joint an unnamed actuator
-drives (``ctrl:<actuator>``); a ``.pos`` suffix is dropped before matching. The frame's
+``qvel:<joint>``), an action entry to an actuator by its name or by the joint it drives
+(``ctrl:<actuator>``, or ``ctrl:<joint>`` for an unnamed actuator); a ``.pos`` suffix is
+dropped before matching, and two entries that name the same column are refused. The frame's
 ``timestamp`` is the time; the action of a frame is the command held until the next
 frame, as simreal's logs hold ``ctrl:`` columns.
 
@@ -75,6 +76,11 @@ def read_lerobot_logs(folder: str | Path, model: mujoco.MjModel) -> list[Recordi
             column = log_name(entry, feature, model)
             if column is None:
                 raise LogError(_unmatched(folder, feature, entry, model))
+            if column in columns:
+                raise LogError(
+                    f"{folder}: two {feature} entries name {column[column.index(':') + 1 :]} "
+                    f"(the second is {entry!r}); keep one entry per joint or actuator."
+                )
             columns[column] = values[:, j]
     recordings = []
     for index in np.unique(episode):
