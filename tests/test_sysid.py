@@ -294,3 +294,17 @@ def test_fit_on_dm_controls_chaotic_acrobot() -> None:
     result = fit(model, params, [rec], progress=None)
     for p, value in zip(result.params, result.values, strict=True):
         assert value == pytest.approx({**truth, "latency.action": 0.02}[p.id], rel=0.01), p.id
+
+
+def test_an_interval_stays_within_the_parameters_domain() -> None:
+    # Two seconds of a noisy log leave damping and friction loss barely determined: their
+    # intervals value -+ 1.96 SE would run below zero, where neither lies.
+    result = fit(_pendulum(), PARAMS, [_recording(noise=0.05, seconds=2.0)], progress=None)
+    unclipped = result.values - 1.96 * result.std_errors
+    ids = [p.id for p in result.params]
+    below = [ids[i] for i in np.flatnonzero(unclipped < 0)]
+    assert "joint[hinge].damping" in below  # the case this test is about
+    low, high = result.ci95
+    for i in np.flatnonzero(unclipped < 0):
+        assert low[i] == 0.0, ids[i]
+    np.testing.assert_array_equal(high, result.values + 1.96 * result.std_errors)

@@ -60,6 +60,8 @@ class FitResult:
         evaluations: Residual evaluations.
         traces: Per recording, ``time``, ``measured``, ``before`` and ``after``
             joint positions ``(T, m)`` and the ``joints`` names, for plots.
+        domains: ``(n, 2)`` physical domain of each parameter, which bounds its interval
+            (``None``: unbounded).
     """
 
     params: list[FitParam]
@@ -73,11 +75,15 @@ class FitResult:
     seconds: float = 0.0
     evaluations: int = 0
     traces: list[dict] = field(default_factory=list)
+    domains: NDArray[np.float64] | None = None
 
     @property
     def ci95(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The 95% intervals ``values -+ 1.96 SE``."""
-        return self.values - 1.96 * self.std_errors, self.values + 1.96 * self.std_errors
+        """The 95% intervals ``values -+ 1.96 SE``, clipped to each parameter's domain."""
+        low, high = self.values - 1.96 * self.std_errors, self.values + 1.96 * self.std_errors
+        if self.domains is None:
+            return low, high
+        return np.maximum(low, self.domains[:, 0]), np.minimum(high, self.domains[:, 1])
 
     def as_dict(self) -> dict[str, float]:
         """``{param id: fitted value}``."""
@@ -233,6 +239,7 @@ def fit(
         time.perf_counter() - started,
         evaluations,
         traces,
+        problem.domains,
     )
 
 

@@ -149,6 +149,20 @@ class BoundProblem:
     sensor_terms: list[tuple[int, str, int]]
 
     @property
+    def domains(self) -> NDArray[np.float64]:
+        """``(n, 2)``: each parameter's physical domain (a mass above 0, a latency at least 0)."""
+        rows = []
+        for p, param in zip(self.params, self.bound, strict=True):
+            if param is not None:
+                low, high = param.bounds()
+                rows.append((float(low[0]), float(high[0])))
+            elif p.id in (LATENCY, OBSERVATION_LATENCY) or p.id.startswith("gain."):
+                rows.append((0.0, np.inf))
+            else:  # an encoder offset
+                rows.append((-np.inf, np.inf))
+        return np.array(rows, np.float64).reshape(-1, 2)
+
+    @property
     def latency_index(self) -> int | None:
         """Index of ``latency.action`` among the parameters, if fitted."""
         return next((i for i, p in enumerate(self.params) if p.id == LATENCY), None)
