@@ -308,3 +308,15 @@ def test_an_interval_stays_within_the_parameters_domain() -> None:
     for i in np.flatnonzero(unclipped < 0):
         assert low[i] == 0.0, ids[i]
     np.testing.assert_array_equal(high, result.values + 1.96 * result.std_errors)
+
+
+def test_only_a_start_on_a_bound_is_moved_inside() -> None:
+    from simreal.sysid.problem import bind_problem
+
+    params = [
+        FitParam("joint[hinge].damping", 0.0, 1.0, initial=0.01),  # 1% inside: stays
+        FitParam("joint[hinge].frictionloss", 0.0, 0.2, initial=0.0),  # on the bound: moves
+        FitParam("latency.action", 0.0, 0.1, initial=0.1),  # on the upper bound: moves
+    ]
+    problem = bind_problem(_pendulum(), params, [_recording(seconds=1.0)])
+    np.testing.assert_allclose(problem.start, [0.01, 0.01, 0.095])

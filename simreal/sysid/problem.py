@@ -23,7 +23,8 @@ delay, seconds). From open-loop logs a sensor delay and a command latency are
 one loop delay: fit one of them, or both and read their sum.
 
 A parameter whose initial guess sits on a bound (a frictionloss or a latency
-of 0) is started 5% of its range inside, so that it can move.
+of 0) is started 5% of its range inside, so that it can move; a guess inside
+the bounds, however close to one, is kept.
 """
 
 from __future__ import annotations
@@ -255,7 +256,10 @@ def bind_problem(
         guess = nominal if p.initial is None else p.initial
         guess = min(max(guess, p.low), p.high)
         margin = _MOVE_OFF_BOUND * (p.high - p.low)
-        guess = min(max(guess, p.low + margin), p.high - margin)
+        if guess <= p.low:  # only a start on a bound moves (inside it, it may stay)
+            guess = p.low + margin
+        elif guess >= p.high:
+            guess = p.high - margin
         start.append(guess)
     for rec in recordings:
         if sorted(rec.qpos) != joint_names:
