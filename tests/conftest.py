@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
+from subprocess import CompletedProcess
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # subprocesses too: see benchmarks/rl_throughput.py
@@ -25,15 +29,41 @@ STATE_TASKS = [t for t in TASKS if t.kwargs.get("obs_type", "state") == "state"]
 PIXEL_TASKS = [t for t in TASKS if t.kwargs.get("obs_type") == "pixels"]
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``simreal <args>`` in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "simreal.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+def run_cli(*args: str, cwd: Path | None = None, isolated: bool = False) -> CompletedProcess:
+    """Run ``simreal <args>`` and return its exit status, stdout and stderr.
+
+    By default in this process (``simreal.cli.main`` in ``cwd``, its output captured and
+    its warnings printed to its stderr as a user's terminal shows them), which spares
+    the suite a Python start and the heavy imports per call; ``isolated=True`` runs
+    ``python -m simreal.cli`` in a subprocess, for what only a process shows (its
+    environment, signals). An exception escaping ``main`` is not caught: it fails the
+    test, as a traceback would on a user's terminal.
+    """
+    if isolated:
+        return subprocess.run([sys.executable, "-m", "simreal.cli", *args], capture_output=True,
+                              text=True, cwd=cwd, timeout=300)  # fmt: skip
+    from simreal.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        err.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings():  # fmt: skip
+            warnings.simplefilter("default")
+            warnings.showwarning = show
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse's parser.error and --help
+                code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        os.chdir(before)
+    return CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def interrupt_after_checkpoint(
