@@ -36,6 +36,14 @@ PARAMS = [
     FitParam("latency.action", 0.0, 0.1),
 ]
 TRUTH = {**HIDDEN, "latency.action": LATENCY}
+PROXY_PARAMS = (  # params.yaml of the pendulum proxy's fits from the CLI
+    "params:\n"
+    "  - {param: 'joint[hinge].damping', low: 0.0, high: 1.0}\n"
+    "  - {param: 'joint[hinge].frictionloss', low: 0.0, high: 0.3}\n"
+    "  - {param: latency.action, low: 0.0, high: 0.1}\n"
+    "  - {param: 'body[pole].mass', low: 0.5, high: 3.0}\n"
+    "  - {param: 'bias.qpos[hinge]', low: -0.2, high: 0.2}\n"
+)
 
 
 def _pendulum() -> mujoco.MjModel:
@@ -193,14 +201,7 @@ def test_fit_yaml_is_a_dr_spec_centred_on_the_fit(tmp_path: Path) -> None:
 
 
 def test_cli_records_a_real_proxy_and_fits_it(tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_text(
-        "params:\n"
-        "  - {param: 'joint[hinge].damping', low: 0.0, high: 1.0}\n"
-        "  - {param: 'joint[hinge].frictionloss', low: 0.0, high: 0.3}\n"
-        "  - {param: latency.action, low: 0.0, high: 0.1}\n"
-        "  - {param: 'body[pole].mass', low: 0.5, high: 3.0}\n"
-        "  - {param: 'bias.qpos[hinge]', low: -0.2, high: 0.2}\n"
-    )
+    (tmp_path / "params.yaml").write_text(PROXY_PARAMS)
     done = run_cli(
         "record", "--task", "simreal/PendulumSwingupReal-v0", "--out", "real.parquet", cwd=tmp_path
     )

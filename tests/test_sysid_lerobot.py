@@ -11,15 +11,7 @@ import simreal
 from simreal.datasets.lerobot import write_lerobot_dataset
 from simreal.sysid.readers import read_log
 from tests.conftest import run_cli
-
-PARAMS = (  # what tests/test_sysid.py fits from the same proxy's log
-    "params:\n"
-    "  - {param: 'joint[hinge].damping', low: 0.0, high: 1.0}\n"
-    "  - {param: 'joint[hinge].frictionloss', low: 0.0, high: 0.3}\n"
-    "  - {param: latency.action, low: 0.0, high: 0.1}\n"
-    "  - {param: 'body[pole].mass', low: 0.5, high: 3.0}\n"
-    "  - {param: 'bias.qpos[hinge]', low: -0.2, high: 0.2}\n"
-)
+from tests.test_sysid import PROXY_PARAMS as PARAMS  # what the CLI fits from the proxy's log
 
 
 def as_lerobot(log: Path, folder: Path, state_name: str, action_name: str) -> Path:
