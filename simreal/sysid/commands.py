@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 
 from simreal.cli_checks import int_at_least
@@ -121,6 +122,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     sysid.add_argument(
         "--threads", type=int, default=None, help="rollout threads (default: all cores)"
     )
+    sysid.add_argument(
+        "--check", action="store_true",
+        help="only report, from the Jacobian at the initial guess, which parameters the logs "
+        "can determine and what excitation would inform the weak ones; fit nothing, write "
+        "nothing (the report is printed before every fit too)",
+    )  # fmt: skip
+    sysid.add_argument(
+        "--noise", type=float, default=0.005,
+        help="residual level the identifiability report assumes, as a fraction of each "
+        "signal's range: the sensor noise, more if velocities are differentiated from "
+        "positions (default: %(default)s)",
+    )  # fmt: skip
 
 
 def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | None):  # noqa: ANN202
@@ -222,6 +235,7 @@ def _read_logs(path: Path, model: object) -> list:
 def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Fit; see :func:`add_parsers`."""
     from simreal.sysid.fit import fit
+    from simreal.sysid.identifiability import identifiability
     from simreal.sysid.problem import ParamsError, load_params
     from simreal.sysid.recording import LogError
     from simreal.sysid.report import format_table, plot_fit, write_fit
@@ -236,11 +250,19 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--segments: every segment length must be > 0 seconds.")
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be >= 1.")
+    if not 0 < args.noise < 1:
+        parser.error(f"--noise: give a fraction of each signal's range in (0, 1), got "
+                     f"{args.noise}.")  # fmt: skip
     model, _ = _load_model(parser, args.model, args.task)
     _require_actuators(parser, model, args, "replay the logged controls on")
     try:
         params = load_params(args.params)
         recordings = [r for path in args.log for r in _read_logs(path, model)]
+        report = identifiability(model, params, recordings, args.noise, segments[-1],
+                                 args.threads or os.cpu_count() or 1)  # fmt: skip
+        print("\n".join(report.lines()))
+        if args.check:
+            return 0
         result = fit(model, params, recordings, segments, loss=args.loss, method=args.method,
                      n_threads=args.threads)  # fmt: skip
     except (ParamsError, LogError) as error:
