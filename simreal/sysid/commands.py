@@ -7,6 +7,7 @@ code 2, one sentence, no traceback) before anything is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 from pathlib import Path
@@ -30,10 +31,25 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     record.add_argument(
         "--excitation",
-        choices=("chirp", "multisine", "prbs"),
+        choices=("chirp", "multisine", "prbs", "optimal"),
         default="multisine",
-        help="command signal within the actuator limits (default: %(default)s)",
+        help="command signal within the actuator limits; optimal: a multisine whose weights "
+        "per frequency maximise the information about --params (D-optimal, at their initial "
+        "guesses on the model to fit) (default: %(default)s)",
     )
+    record.add_argument(
+        "--amplitude", type=float, default=0.8,
+        help="peak of the command as a fraction of each actuator's half-range, in (0, 1] "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    record.add_argument(
+        "--params", type=Path, default=None,
+        help="params.yaml of the fit to design --excitation optimal for",
+    )  # fmt: skip
+    record.add_argument(
+        "--design-evaluations", type=int_at_least(8), default=48,
+        help="candidate signals --excitation optimal simulates (default: %(default)s)",
+    )  # fmt: skip
     record.add_argument("--duration", type=float, default=20.0, help="seconds (default: 20)")
     record.add_argument(
         "--dt",
@@ -172,6 +188,28 @@ def _require_actuators(
         )
 
 
+def _design(parser: argparse.ArgumentParser, args: argparse.Namespace, model: object,
+            dt: float, rng: object) -> object:  # fmt: skip
+    """The D-optimal multisine for --params, designed on the model a fit would start from."""
+    from simreal.sysid.design import d_optimal_multisine
+    from simreal.sysid.problem import ParamsError, load_params
+    from simreal.sysid.recording import LogError
+
+    if args.task is not None:  # a real proxy's hidden physics is not the fit's starting point
+        import gymnasium as gym
+
+        from simreal.envs.registry import task_for
+
+        with contextlib.suppress(KeyError):  # a Gymnasium env: its own values
+            model = gym.make(task_for(args.task).env_id).unwrapped.model
+    try:
+        return d_optimal_multisine(model, load_params(args.params), args.duration, dt, rng,
+                                   args.amplitude, evaluations=args.design_evaluations,
+                                   progress=print)  # fmt: skip
+    except (ParamsError, LogError) as error:
+        parser.error(str(error))
+
+
 def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Record a log; see :func:`add_parsers`."""
     import numpy as np
@@ -199,11 +237,21 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             sep = ""
         if not sep:
             parser.error(f"--hidden: write ID=VALUE, e.g. 'body[pole].mass=1.3', got {item!r}.")
+    if not 0 < args.amplitude <= 1:
+        parser.error(f"--amplitude: {args.amplitude} of the half-range exceeds the actuators' "
+                     "ctrlrange or is not positive; give a fraction in (0, 1].")  # fmt: skip
+    if (args.excitation == "optimal") != (args.params is not None):
+        parser.error("--excitation optimal designs for the parameters to fit: give both it "
+                     "and --params params.yaml, or neither.")  # fmt: skip
     model, env = _load_model(parser, args.model, args.task)
     _require_actuators(parser, model, args, "excite")
     rng = np.random.default_rng(args.seed)
     dt = args.dt or (float(env.unwrapped.dt) if env is not None else 0.02)
-    commands = excitation(args.excitation, args.duration, dt, model.actuator_ctrlrange, rng)
+    if args.excitation == "optimal":
+        commands = _design(parser, args, model, dt, rng)
+    else:
+        commands = excitation(args.excitation, args.duration, dt, model.actuator_ctrlrange, rng,
+                              args.amplitude)  # fmt: skip
     try:
         if env is not None:
             if hidden or args.latency:

@@ -20,6 +20,7 @@ from simreal.sysid.recording import Recording
 from simreal.sysid.replay import ControlSignal
 
 SIGNALS = ("chirp", "multisine", "prbs")
+MULTISINE_FREQUENCIES = 12  # sines of a multisine, evenly spaced from 0.1 Hz
 _ONE_DOF = (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
 
 
@@ -57,7 +58,7 @@ def excitation(
         offsets = rng.uniform(0, 2 * np.pi, nu)
         unit = np.sin(phase[:, None] + offsets[None])
     elif kind == "multisine":
-        freqs = np.linspace(0.1, max_frequency, 12)
+        freqs = np.linspace(0.1, max_frequency, MULTISINE_FREQUENCIES)
         phases = rng.uniform(0, 2 * np.pi, (nu, freqs.size))
         unit = np.sin(2 * np.pi * t[:, None, None] * freqs[None, None] + phases[None]).sum(-1)
         unit /= np.abs(unit).max(axis=0, keepdims=True)

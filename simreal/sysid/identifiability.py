@@ -111,6 +111,22 @@ class IdentifiabilityReport:
         return out
 
 
+def information(
+    model: mujoco.MjModel, params: list[FitParam], recordings: list[Recording],
+    segment_seconds: float = 4.0, n_threads: int = 1,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # fmt: skip
+    """The parameters' information matrix at the initial guess (unit-box coordinates).
+
+    Returns:
+        ``(information, start)``: the matrix for unit residual noise, the initial states
+        marginalised out, and the initial guesses it was taken at.
+    """
+    problem = bind_problem(model, params, recordings)
+    objective = Objective(problem, make_segments(problem, segment_seconds), n_threads)
+    jac = objective.jacobian(objective.initial_x(problem.start))
+    return marginal_information(jac, len(params)), problem.start.copy()
+
+
 def identifiability(
     model: mujoco.MjModel, params: list[FitParam], recordings: list[Recording],
     noise: float = 0.005, segment_seconds: float = 4.0, n_threads: int = 1,
@@ -128,11 +144,8 @@ def identifiability(
     Returns:
         The report.
     """
-    problem = bind_problem(model, params, recordings)
-    objective = Objective(problem, make_segments(problem, segment_seconds), n_threads)
-    jac = objective.jacobian(objective.initial_x(problem.start))
+    info, start = information(model, params, recordings, segment_seconds, n_threads)
     n = len(params)
-    info = marginal_information(jac, n)
     span = np.array([p.high - p.low for p in params])
     # A parameter the log does not move at all is reported alone; the combinations the log
     # cannot separate are the null directions of the rest.
@@ -157,5 +170,5 @@ def identifiability(
             if abs(r) > CORRELATION_WARNING:
                 correlated.append((params[a].id, params[b].id, float(r)))
     undetermined = [[params[i].id for i in group] for group in directions]
-    return IdentifiabilityReport(list(params), problem.start.copy(), se, noise, undetermined,
+    return IdentifiabilityReport(list(params), start, se, noise, undetermined,
                                  correlated)  # fmt: skip
