@@ -44,7 +44,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )  # fmt: skip
     record.add_argument(
         "--params", type=Path, default=None,
-        help="params.yaml of the fit to design --excitation optimal for",
+        help="params.yaml of the fit to design --excitation optimal for (default: none; "
+        "required with --excitation optimal)",
     )  # fmt: skip
     record.add_argument(
         "--design-evaluations", type=int_at_least(8), default=48,
