@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -17,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built from a copy of what the build reads: a build/ folder left in the checkout by an
+    # earlier build would otherwise put modules in the wheel that pyproject does not list.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("simreal", "envs", "assets"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -29,7 +38,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-q",
             "-w",
             str(out),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -46,6 +55,9 @@ def test_wheel_contains_models_textures_and_tasks(wheel: Path) -> None:
         assert f"simreal/envs/{xml}/real.py" in names
     assert "simreal/assets/textures/table_wood.png" in names
     assert not any(n.startswith(("envs/", "assets/", "tests/")) for n in names)
+    # Every module of the library, sub-packages included (pyproject lists them by hand).
+    for module in (ROOT / "simreal").rglob("*.py"):
+        assert f"simreal/{module.relative_to(ROOT / 'simreal').as_posix()}" in names, module
 
 
 def installed_packages_dirs() -> list[str]:
