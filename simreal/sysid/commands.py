@@ -105,9 +105,25 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         type=Path,
         action="append",
         required=True,
-        help="a log file (repeatable): .csv, .parquet, .h5/.hdf5 or .npz, or a LeRobot v3 "
-        "dataset folder (each episode one log; entries matched to the model by name)",
+        help="a log file (repeatable): .csv, .parquet, .h5/.hdf5 or .npz, a LeRobot v3 "
+        "dataset folder (each episode one log; entries matched to the model by name), or a "
+        "ROS 2 bag folder, .db3 or .mcap file (--joint-topic, --command-topic)",
     )
+    sysid.add_argument(
+        "--joint-topic", default="/joint_states",
+        help="ROS 2 logs: the sensor_msgs/JointState topic of the measured joints "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    sysid.add_argument(
+        "--command-topic", default="/joint_commands",
+        help="ROS 2 logs: the command topic, a JointState with names or a Float64MultiArray "
+        "in the model's actuator order (default: %(default)s)",
+    )  # fmt: skip
+    sysid.add_argument(
+        "--command-field", choices=("position", "velocity", "effort"), default=None,
+        help="ROS 2 logs: the field of a JointState command that holds the commands "
+        "(default: the first non-empty one)",
+    )  # fmt: skip
     sysid.add_argument(
         "--params", type=Path, required=True, help="params.yaml: what to fit, with bounds"
     )
@@ -272,13 +288,18 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     return 0
 
 
-def _read_logs(path: Path, model: object) -> list:
-    """A log file's one recording, or a LeRobot dataset's episodes."""
+def _read_logs(path: Path, model: object, args: argparse.Namespace) -> list:
+    """A log file's one recording, a LeRobot dataset's episodes, or a ROS 2 bag's run."""
     from simreal.datasets.lerobot import is_lerobot_dataset
     from simreal.sysid.lerobot_logs import read_lerobot_logs
     from simreal.sysid.readers import read_log
+    from simreal.sysid.ros_logs import is_ros_log, read_ros_log
 
-    return read_lerobot_logs(path, model) if is_lerobot_dataset(path) else [read_log(path)]
+    if is_lerobot_dataset(path):
+        return read_lerobot_logs(path, model)
+    if is_ros_log(path):
+        return read_ros_log(path, model, args.joint_topic, args.command_topic, args.command_field)
+    return [read_log(path)]
 
 
 def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -306,7 +327,7 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     _require_actuators(parser, model, args, "replay the logged controls on")
     try:
         params = load_params(args.params)
-        recordings = [r for path in args.log for r in _read_logs(path, model)]
+        recordings = [r for path in args.log for r in _read_logs(path, model, args)]
         report = identifiability(model, params, recordings, args.noise, segments[-1],
                                  args.threads or os.cpu_count() or 1)  # fmt: skip
         print("\n".join(report.lines()))
