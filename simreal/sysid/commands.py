@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -73,6 +74,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         help="command latency in seconds, --model only (default: 0)",
     )
     record.add_argument(
+        "--hold", choices=("zoh", "linear"), default="zoh",
+        help="--model only: the simulated robot holds each command until the next (zoh) or "
+        "ramps from one to the next (linear) (default: %(default)s)",
+    )  # fmt: skip
+    record.add_argument(
         "--noise",
         type=float,
         default=0.0,
@@ -109,6 +115,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "dataset folder (each episode one log; entries matched to the model by name), or a "
         "ROS 2 bag folder, .db3 or .mcap file (--joint-topic, --command-topic)",
     )
+    sysid.add_argument(
+        "--hold", choices=("zoh", "linear"), default=None,
+        help="how the robot applies the logged commands between samples: zoh holds each "
+        "until the next, linear ramps from one to the next (a driver that interpolates "
+        "setpoints); the fit compares both and warns when the other fits better "
+        "(default: zoh, with a warning when the logs cannot tell and the delay depends on it)",
+    )  # fmt: skip
     sysid.add_argument(
         "--joint-topic", default="/joint_states",
         help="ROS 2 logs: the sensor_msgs/JointState topic of the measured joints "
@@ -271,13 +284,14 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                               args.amplitude)  # fmt: skip
     try:
         if env is not None:
-            if hidden or args.latency:
+            if hidden or args.latency or args.hold != "zoh":
                 parser.error(
-                    "--hidden and --latency apply to --model; a --task plays its own plant."
+                    "--hidden, --latency and --hold apply to --model; a --task plays its own plant."
                 )
             recording = record_env(env, commands, seed=args.seed, noise=args.noise, rng=rng)
         else:
-            recording = record(model, commands, dt, hidden, args.latency, args.noise, rng)
+            recording = record(model, commands, dt, hidden, args.latency, args.noise, rng,
+                               hold=args.hold)  # fmt: skip
     except ValueError as error:
         parser.error(str(error))
     write_log(recording, args.out)
@@ -328,6 +342,7 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         params = load_params(args.params)
         recordings = [r for path in args.log for r in _read_logs(path, model, args)]
+        recordings = [dataclasses.replace(r, hold=args.hold or "zoh") for r in recordings]
         report = identifiability(model, params, recordings, args.noise, segments[-1],
                                  args.threads or os.cpu_count() or 1)  # fmt: skip
         print("\n".join(report.lines()))
@@ -337,6 +352,8 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                      n_threads=args.threads)  # fmt: skip
     except (ParamsError, LogError) as error:
         parser.error(str(error))
+    if args.hold is None and result.holds is not None and result.holds.ambiguity():
+        result.warnings.append(result.holds.ambiguity())
     print(format_table(result))
     write_fit(result, args.out, [str(p) for p in args.log])
     plot = args.plot or args.out.with_suffix(".png")

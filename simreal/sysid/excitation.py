@@ -83,11 +83,13 @@ def record(
     noise: float = 0.0,
     rng: np.random.Generator | None = None,
     qpos0: NDArray | None = None,
+    hold: str = "zoh",
 ) -> Recording:
     """Simulate ``model`` with hidden parameter values and log it.
 
-    The commands are held for ``dt`` each and reach the actuators ``latency``
-    seconds late (the per-step average of the delayed hold, see
+    The commands are held for ``dt`` each (``hold="linear"``: ramped from one sample
+    to the next) and reach the actuators ``latency`` seconds late (each physics step
+    applies the average of the delayed signal over the step, see
     :mod:`simreal.sysid.replay`). Every 1-DoF joint is logged; ``noise`` adds
     white noise of that fraction of each signal's range to positions and
     velocities.
@@ -101,9 +103,10 @@ def record(
         noise: Sensor noise as a fraction of each signal's range.
         rng: Generator for the noise.
         qpos0: Initial ``qpos`` (default: the model's).
+        hold: ``"zoh"`` or ``"linear"``: how the plant turns the commands into a signal.
 
     Returns:
-        The recording.
+        The recording (its ``hold`` the plant's).
     """
     import copy
 
@@ -120,7 +123,7 @@ def record(
         raise ValueError(f"dt={dt} must be a whole multiple of the model timestep {h}.")
     n_samples = commands.shape[0]
     time = np.arange(n_samples) * dt
-    signal = ControlSignal(time, commands)
+    signal = ControlSignal(time, commands, hold)
     applied = signal.averaged(0.0, n_samples * per_sample, h, latency)
     names = [n for n in element_names(model, "joint")
              if int(model.jnt_type[model.joint(n).id]) in _ONE_DOF]  # fmt: skip
@@ -146,6 +149,7 @@ def record(
         {n: v[:, j] for j, n in enumerate(names)},
         source="<recorded>",
         measurement=synthetic_measurement("simulator state", noise),
+        hold=hold,
     )
 
 

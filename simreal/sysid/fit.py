@@ -32,6 +32,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
+from simreal.sysid.hold_check import HoldComparison, compare_holds
 from simreal.sysid.objective import Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
@@ -62,6 +63,8 @@ class FitResult:
             joint positions ``(T, m)`` and the ``joints`` names, for plots.
         domains: ``(n, 2)`` physical domain of each parameter, which bounds its interval
             (``None``: unbounded).
+        holds: The residuals under held and interpolated commands, the loop delay
+            re-fitted for each (:mod:`simreal.sysid.hold_check`).
     """
 
     params: list[FitParam]
@@ -76,6 +79,7 @@ class FitResult:
     evaluations: int = 0
     traces: list[dict] = field(default_factory=list)
     domains: NDArray[np.float64] | None = None
+    holds: HoldComparison | None = None
 
     @property
     def ci95(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -227,6 +231,9 @@ def fit(
         jac, result.fun, objective.span, theta, problem.params, loss, f_scale
     )
     traces = _traces(objective, objective.initial_x(problem.start), x)
+    holds = compare_holds(objective, x)
+    if holds.warning() is not None:
+        notes.append(holds.warning())
     return FitResult(
         list(problem.params),
         theta,
@@ -240,6 +247,7 @@ def fit(
         evaluations,
         traces,
         problem.domains,
+        holds,
     )
 
 

@@ -8,8 +8,10 @@ Column scheme (the same in every file format)::
     qvel:<joint>       measured velocity (optional)
     sensor:<name>      a named sensor's reading (optional, kept for the user)
 
-Controls are zero-order held: the value logged at ``time[i]`` is the command
-from ``time[i]`` until ``time[i + 1]``.
+Controls are zero-order held by default: the value logged at ``time[i]`` is the
+command from ``time[i]`` until ``time[i + 1]``. A plant that interpolates its
+commands is a log with ``hold = "linear"`` (the command ramps from ``time[i]`` to
+``time[i + 1]``), set by the user (``simreal sysid --hold``), not stored in files.
 
 A recording also says what its joint columns hold (``measurement``): the
 readings of a robot's sensors (``"sensors of <env id>"``), or a simulator's
@@ -27,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 PREFIXES = ("ctrl:", "qpos:", "qvel:", "sensor:")
+HOLDS = ("zoh", "linear")
 UNKNOWN_MEASUREMENT = "not stated in the log"
 
 
@@ -46,6 +49,8 @@ class Recording:
         sensors: ``{sensor name: (T,) readings}`` (may be empty).
         source: Where it came from, for messages.
         measurement: What the joint columns hold (see the module docstring).
+        hold: How the plant turns the logged commands into a signal: ``"zoh"`` or
+            ``"linear"`` (see the module docstring).
     """
 
     time: NDArray[np.float64]
@@ -55,10 +60,13 @@ class Recording:
     sensors: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     source: str = "<memory>"
     measurement: str = UNKNOWN_MEASUREMENT
+    hold: str = "zoh"
 
     def __post_init__(self) -> None:
         self.time = np.asarray(self.time, np.float64)
         where = self.source
+        if self.hold not in HOLDS:
+            raise LogError(f"{where}: hold {self.hold!r} is not one of {', '.join(HOLDS)}.")
         if self.time.ndim != 1 or self.time.size < 2:
             raise LogError(f"{where}: 'time' needs at least two samples.")
         if not np.all(np.isfinite(self.time)):

@@ -15,6 +15,13 @@ difference moves it, where a whole-step delay would give a zero gradient.
 (MuJoCo's native actuator delay is a whole number of physics steps, so it
 cannot be fitted this way; the proxies' delays are whole steps, which the
 average reproduces exactly.)
+
+How the plant turns logged commands into a signal is the log's ``hold``:
+``"zoh"`` holds each command until the next sample, ``"linear"`` ramps from one
+sample to the next (as a driver that interpolates its setpoints does, or
+MuJoCo's ``interp`` and ``mujoco.sysid``'s resampling). Fitting one as the other
+shifts the latency by about half a log period, which :mod:`simreal.sysid.hold_check`
+detects.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.sysid.problem import BoundProblem
-from simreal.sysid.recording import Recording
+from simreal.sysid.recording import HOLDS, Recording
 
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
 
@@ -80,20 +87,35 @@ def make_segments(problem: BoundProblem, seconds: float) -> list[Segment]:
 
 
 class ControlSignal:
-    """The integral of a recording's zero-order-hold commands, for delayed averages."""
+    """The integral of a recording's commands, held or interpolated, for delayed averages.
 
-    def __init__(self, time: NDArray[np.float64], commands: NDArray[np.float64]) -> None:
+    Args:
+        time: ``(T,)`` sample times.
+        commands: ``(T, nu)`` commands.
+        hold: ``"zoh"`` (each command held until the next sample) or ``"linear"`` (a ramp
+            from each sample to the next); before the first and after the last sample the
+            command is held either way.
+    """
+
+    def __init__(
+        self, time: NDArray[np.float64], commands: NDArray[np.float64], hold: str = "zoh"
+    ) -> None:
+        if hold not in HOLDS:
+            raise ValueError(f"hold must be one of {', '.join(HOLDS)}, got {hold!r}.")
         self.time = time
         self.commands = commands
         widths = np.diff(time)[:, None]
-        self.integral = np.vstack(
-            [np.zeros((1, commands.shape[1])), np.cumsum(commands[:-1] * widths, 0)]
-        )
+        slopes = np.diff(commands, axis=0) / widths if hold == "linear" else 0 * commands[1:]
+        self.slopes = np.vstack([slopes, np.zeros((1, commands.shape[1]))])
+        pieces = commands[:-1] * widths + 0.5 * slopes * widths**2
+        self.integral = np.vstack([np.zeros((1, commands.shape[1])), np.cumsum(pieces, 0)])
 
     def integrate(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``U(t)``: the integral of the held command from ``time[0]`` (held before it)."""
+        """``U(t)``: the integral of the command signal from ``time[0]`` (held before it)."""
         j = np.clip(np.searchsorted(self.time, t, side="right") - 1, 0, self.time.size - 1)
-        return self.integral[j] + self.commands[j] * (t - self.time[j])[:, None]
+        since = (t - self.time[j])[:, None]
+        slope = np.where(since > 0, self.slopes[j], 0.0)
+        return self.integral[j] + self.commands[j] * since + 0.5 * slope * since**2
 
     def averaged(self, t0: float, nstep: int, h: float, delay: float) -> NDArray[np.float64]:
         """Per physics step, the mean of the command delayed by ``delay`` over the step."""
@@ -115,7 +137,9 @@ class Replayer:
         self.segments = segments
         model = problem.model
         self.h = model.opt.timestep
-        self.signals = [ControlSignal(r.time, problem.controls(r)) for r in problem.recordings]
+        self.signals = [
+            ControlSignal(r.time, problem.controls(r), r.hold) for r in problem.recordings
+        ]
         self.datas = [mujoco.MjData(model) for _ in range(max(1, n_threads))]
         self.scratch = mujoco.MjData(model)
         self.nstate = mujoco.mj_stateSize(model, _FULL)

@@ -87,6 +87,8 @@ def format_table(result: FitResult, truth: dict[str, float] | None = None) -> st
         lines.append(f"log {trace['source']}: {trace.get('measurement', '')}")
     lines.append(f"rms residual {result.rms_before:.3g} -> {result.rms_after:.3g} "
                  f"({result.evaluations} evaluations, {result.seconds:.1f} s)")  # fmt: skip
+    if result.holds is not None:
+        lines.append(result.holds.summary())
     lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 
