@@ -38,9 +38,11 @@ def test_the_predicted_error_is_the_fits_own_at_its_residual_level() -> None:
     # Started at the truth, where the fit ends, both read the same information.
     params = [FitParam(pid, low, high, initial=TRUTH[pid]) for pid, low, high in (
         ("joint[hinge].damping", 0.0, 1.0), ("body[pole].mass", 0.5, 3.0),
-        ("joint[hinge].frictionloss", 0.0, 0.2), ("joint[hinge].armature", 0.0, 0.1))]  # fmt: skip
+        ("joint[hinge].frictionloss", 0.0, 0.2), ("joint[hinge].armature", 0.0, 0.1),
+        ("latency.action", 0.0, 0.1))]  # fmt: skip
     recording = _recording(noise=0.005)
     fitted = fit(_pendulum(), params, [recording], progress=None)
+    assert not fitted.misfit.flagged  # the model can follow the log: no widening
     report = identifiability(_pendulum(), params, [recording], noise=fitted.rms_after)
     np.testing.assert_allclose(report.predicted_se, fitted.std_errors, rtol=0.25)
     # Ten times the residuals, ten times the standard errors.

@@ -370,6 +370,35 @@ class ActuatorKvParam(ArrayParam):
 
 
 @dataclass
+class ActuatorForceLimitParam(ArrayParam):
+    """A symmetric actuator force limit: ``forcerange = [-limit, limit]``, limiting on.
+
+    Saturation the model lacks (a motor driver that clips its current, a servo's torque
+    limit) is the usual model mismatch; for a motor with a fixed gain, clipping the
+    command at a fraction of its range is the same as this limit. An actuator without
+    a limit reads as the largest force its command range can ask for
+    (``|gain| * max |ctrlrange|``: the actuator force, before the gear), so the nominal
+    never binds.
+    """
+
+    def read(self, model: mujoco.MjModel) -> NDArray[np.float64]:
+        """Return the current limit (or the force the command range reaches, unlimited)."""
+        row = self.rows[0]
+        if model.actuator_forcelimited[row]:
+            return np.array([float(np.max(np.abs(model.actuator_forcerange[row])))])
+        reach = abs(model.actuator_gainprm[row, 0]) * np.max(np.abs(model.actuator_ctrlrange[row]))
+        return np.array([float(reach)])
+
+    def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
+        """Not linear: writing the limit also turns limiting on."""
+        return None
+
+    def _write(self, model: mujoco.MjModel, value: NDArray[np.float64]) -> None:
+        model.actuator_forcerange[self.rows[0]] = (-value[0], value[0])
+        model.actuator_forcelimited[self.rows[0]] = 1
+
+
+@dataclass
 class LightDirParam(ArrayParam):
     """Light direction, renormalised after writing."""
 
@@ -466,6 +495,9 @@ _CATALOG: dict[str, dict[str, _Entry]] = {
         "gain": _Entry("actuator_gainprm", (0,), _clip_real, "-"),
         "gear": _Entry("actuator_gear", (0,), _clip_same_sign, "-"),
         "forcerange": _Entry("actuator_forcerange", (0, 1), _clip_range, "N or N m"),
+        "forcelimit": _Entry(
+            "actuator_forcerange", (1,), _clip_positive, "N or N m", cls=ActuatorForceLimitParam
+        ),
     },
     "light": {
         "diffuse": _Entry("light_diffuse", (0, 1, 2), _clip_unit, "-", dynamics=False),

@@ -33,6 +33,7 @@ import scipy.optimize
 from numpy.typing import NDArray
 
 from simreal.sysid.hold_check import HoldComparison, compare_holds
+from simreal.sysid.misfit import Misfit, assess_misfit
 from simreal.sysid.objective import Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
@@ -65,6 +66,8 @@ class FitResult:
             (``None``: unbounded).
         holds: The residuals under held and interpolated commands, the loop delay
             re-fitted for each (:mod:`simreal.sysid.hold_check`).
+        misfit: The fitted residual against each log's noise floor; on a mismatch the
+            standard errors are already widened by its factor (:mod:`simreal.sysid.misfit`).
     """
 
     params: list[FitParam]
@@ -80,6 +83,7 @@ class FitResult:
     traces: list[dict] = field(default_factory=list)
     domains: NDArray[np.float64] | None = None
     holds: HoldComparison | None = None
+    misfit: Misfit | None = None
 
     @property
     def ci95(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -230,6 +234,10 @@ def fit(
     std_errors, correlation, notes = uncertainty(
         jac, result.fun, objective.span, theta, problem.params, loss, f_scale
     )
+    misfit = assess_misfit(objective, x)
+    std_errors = std_errors * misfit.inflation
+    if misfit.warning() is not None:
+        notes.append(misfit.warning())
     traces = _traces(objective, objective.initial_x(problem.start), x)
     holds = compare_holds(objective, x)
     if holds.warning() is not None:
@@ -248,6 +256,7 @@ def fit(
         traces,
         problem.domains,
         holds,
+        misfit,
     )
 
 

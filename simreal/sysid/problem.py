@@ -41,7 +41,7 @@ import yaml
 from numpy.typing import NDArray
 
 from simreal.parameters import BoundParam, ParamAddress, bind
-from simreal.parameters.binding import element_id
+from simreal.parameters.binding import ActuatorForceLimitParam, element_id
 from simreal.sysid.recording import LogError, Recording
 
 LATENCY = "latency.action"
@@ -253,6 +253,8 @@ def bind_problem(
                                   "(e.g. friction_sliding instead of friction).")  # fmt: skip
             bound.append(param)
             nominal = float(param.nominal[0])
+            if isinstance(param, ActuatorForceLimitParam) and p.initial is None:
+                nominal = _binding_limit(model, param.rows[0], recordings, nominal)
         guess = nominal if p.initial is None else p.initial
         guess = min(max(guess, p.low), p.high)
         margin = _MOVE_OFF_BOUND * (p.high - p.low)
@@ -305,6 +307,22 @@ def bind_problem(
     return BoundProblem(model, list(params), bound, np.array(start), list(recordings), joint_names,
                         np.array(qpos_adr, np.intp), np.array(dof_adr, np.intp),
                         sensor_terms)  # fmt: skip
+
+
+def _binding_limit(
+    model: mujoco.MjModel, actuator: int, recordings: Sequence[Recording], nominal: float
+) -> float:
+    """A force limit's start: the model's, or 90% of the largest logged force if that never binds.
+
+    A limit above every force the logs command has no effect and so no gradient; a start
+    that clips the peaks lets the fit find where the plant saturates.
+    """
+    commanded = [
+        np.max(np.abs(values)) for rec in recordings for name, values in rec.ctrl.items()
+        if element_id(model, "actuator", name) == actuator
+    ]  # fmt: skip
+    peak = abs(float(model.actuator_gainprm[actuator, 0])) * max(commanded, default=0.0)
+    return 0.9 * peak if 0 < peak <= nominal else nominal
 
 
 def as_dict(problem: BoundProblem) -> dict[str, Any]:
