@@ -14,8 +14,12 @@ from simreal.sysid.misfit import correlation_time, noise_floor
 from simreal.sysid.problem import FitParam
 
 HIDDEN = {"body[pole].mass": 1.3, "joint[hinge].damping": 0.12, "joint[hinge].frictionloss": 0.04}
-PARAMS = [FitParam("body[pole].mass", 0.5, 3.0), FitParam("joint[hinge].damping", 0.0, 1.0),
-          FitParam("joint[hinge].frictionloss", 0.0, 0.2), FitParam("latency.action", 0.0, 0.1)]  # fmt: skip
+PARAMS = [
+    FitParam("body[pole].mass", 0.5, 3.0),
+    FitParam("joint[hinge].damping", 0.0, 1.0),
+    FitParam("joint[hinge].frictionloss", 0.0, 0.2),
+    FitParam("latency.action", 0.0, 0.1),
+]
 LIMIT = FitParam("actuator[torque].forcelimit", 0.2, 2.5)
 
 
