@@ -20,6 +20,7 @@ from scipy.special import ndtr, ndtri
 from simreal.parameters import BoundParam, bind
 from simreal.parameters.binding import model_array
 from simreal.randomization.checks import latency_problem, log_centre_problem
+from simreal.randomization.correlated import CompiledGroup, CorrelatedGroup, term_bounds
 from simreal.randomization.distributions import (
     Choice,
     Distribution,
@@ -305,6 +306,20 @@ class BoundSpec:
         self._current = self._nominal_vec.copy()
         self._any_round = bool(self._round.any())
         self._any_dynamics = bool(self._dynamics.any())
+        self._groups_drawn = [self._compile_group(group) for group in self.spec.correlated]
+
+    def _compile_group(self, group: CorrelatedGroup) -> CompiledGroup:
+        """Bind a correlated block: each member a scalar component of the flat vector."""
+        members = [next(t for t in self.terms if t.id == pid) for pid in group.params]
+        for member in members:
+            if member.param.size != 1:
+                raise SpecError(
+                    f"{member.id} has {member.param.size} components; a correlated block draws "
+                    "scalar parameters."
+                )
+        index = np.array([self.slices[m.id].start for m in members], np.intp)
+        bounds = np.array([term_bounds(m.term.distribution) for m in members])
+        return CompiledGroup(group, index, self._centre[index], bounds[:, 0], bounds[:, 1])
 
     # ------------------------------------------------------------------ sampling
     def sample_vector(self, rng: np.random.Generator, width: float) -> NDArray[np.float64]:
@@ -325,6 +340,8 @@ class BoundSpec:
             )
             x[idx] = np.asarray(dist.values)[pick]
         comp = x[self._draw_of]
+        for group in self._groups_drawn:  # joint draws replace their members' own
+            comp[group.components] = group.draw(rng)
         c = self._centre
         w = width * self._width_factor  # per component
         widened = c + w * (comp - c)

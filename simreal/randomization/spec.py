@@ -42,6 +42,12 @@ import yaml
 
 from simreal.parameters import ParamAddress
 from simreal.randomization.checks import log_centre_problem
+from simreal.randomization.correlated import (
+    CorrelatedGroup,
+    CorrelatedSpecError,
+    parse_groups,
+    term_bounds,
+)
 from simreal.randomization.distributions import (
     Choice,
     Distribution,
@@ -123,11 +129,13 @@ class DRSpec:
     Attributes:
         terms: The terms, at most one per parameter id.
         width: The default global width (``simreal.make(width=...)`` overrides it).
+        correlated: Blocks of terms drawn jointly (:mod:`simreal.randomization.correlated`).
     """
 
     terms: tuple[Term, ...]
     width: float = 1.0
     source: str = field(default="<dict>", compare=False)
+    correlated: tuple[CorrelatedGroup, ...] = ()
 
     def term(self, param_id: str) -> Term:
         """Return the term of one parameter id."""
@@ -142,7 +150,10 @@ class DRSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the spec as a YAML-ready dict (the inverse of :func:`parse_spec`)."""
-        return {"width": self.width, "terms": [_term_to_dict(t) for t in self.terms]}
+        out: dict[str, Any] = {"width": self.width, "terms": [_term_to_dict(t) for t in self.terms]}
+        if self.correlated:
+            out["correlated"] = [group.to_dict() for group in self.correlated]
+        return out
 
     def to_yaml(self) -> str:
         """Return the spec as YAML text."""
@@ -191,9 +202,11 @@ def parse_spec(data: Any, source: str = "<dict>") -> DRSpec:  # noqa: ANN401
     if not isinstance(data, dict):
         raise SpecError("a spec must be a mapping with a 'terms' list (and optionally 'width').")
     # "sysid" holds a fit's record (values, errors) in fit.yaml files; it does not randomize.
-    unknown = set(data) - {"width", "terms", "sysid"}
+    unknown = set(data) - {"width", "terms", "sysid", "correlated"}
     if unknown:
-        raise SpecError(f"unknown top-level key(s) {sorted(unknown)}; use 'width' and 'terms'.")
+        raise SpecError(
+            f"unknown top-level key(s) {sorted(unknown)}; use 'width', 'terms' and 'correlated'."
+        )
     width = _number(data.get("width", 1.0), "width")
     if width < 0:
         raise SpecError(f"width must be >= 0, got {width}.")
@@ -206,7 +219,32 @@ def parse_spec(data: Any, source: str = "<dict>") -> DRSpec:  # noqa: ANN401
         if term.id in seen:
             raise SpecError(f"{term.id} appears in two terms; merge them into one.")
         seen.add(term.id)
-    return DRSpec(tuple(terms), width, source)
+    groups = _parse_correlated(data.get("correlated", []), {t.id: t for t in terms})
+    return DRSpec(tuple(terms), width, source, groups)
+
+
+def _parse_correlated(raw: Any, terms: dict[str, Term]) -> tuple[CorrelatedGroup, ...]:  # noqa: ANN401
+    """Validate the ``correlated`` blocks against the terms they draw."""
+    try:
+        groups = parse_groups(raw)
+        seen: set[str] = set()
+        for index, group in enumerate(groups, start=1):
+            for pid in group.params:
+                if pid not in terms:
+                    raise SpecError(
+                        f"correlated block {index}: {pid} has no term; give it one (op: set, "
+                        "its low and high the truncation bounds)."
+                    )
+                if terms[pid].op != "set" or pid in seen:
+                    raise SpecError(
+                        f"correlated block {index}: {pid} must be an op: set term of one block "
+                        "only (the joint draw is of its value)."
+                    )
+                term_bounds(terms[pid].distribution)
+                seen.add(pid)
+    except CorrelatedSpecError as error:
+        raise SpecError(str(error)) from None
+    return groups
 
 
 def _number(value: Any, what: str) -> float:  # noqa: ANN401

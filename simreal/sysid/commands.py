@@ -116,6 +116,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "ROS 2 bag folder, .db3 or .mcap file (--joint-topic, --command-topic)",
     )
     sysid.add_argument(
+        "--dr-form", choices=("independent", "correlated"), default="independent",
+        help="fit.yaml's DR terms: independent uniforms over value +-2 SE, or normals of the "
+        "fit's standard errors drawn jointly with its correlations (default: %(default)s)",
+    )  # fmt: skip
+    sysid.add_argument(
         "--hold", choices=("zoh", "linear"), default=None,
         help="how the robot applies the logged commands between samples: zoh holds each "
         "until the next, linear ramps from one to the next (a driver that interpolates "
@@ -355,7 +360,7 @@ def run_sysid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.hold is None and result.holds is not None and result.holds.ambiguity():
         result.warnings.append(result.holds.ambiguity())
     print(format_table(result))
-    write_fit(result, args.out, [str(p) for p in args.log])
+    write_fit(result, args.out, [str(p) for p in args.log], args.dr_form)
     plot = args.plot or args.out.with_suffix(".png")
     plot_fit(result, plot)
     print(f"wrote {args.out} (a DR spec centred on the fit) and {plot}")

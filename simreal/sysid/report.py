@@ -4,7 +4,11 @@ The DR spec's rule: every fitted parameter becomes a ``set`` term, uniform over
 its 95% interval ``value -+ 2 SE`` (at least -+1% of the value), clipped to the
 fit's bounds, with ``centre`` the fitted value, so width 0 is the fit itself
 and width 1 the measured uncertainty; a parameter the data do not determine
-(an infinite standard error) spans its whole bounds. A fitted encoder offset
+(an infinite standard error) spans its whole bounds. The correlated form
+(``form="correlated"``) makes each determined parameter a normal of standard
+deviation SE truncated to the fit's bounds, and draws them jointly with the fit's
+covariance (a ``correlated`` block, :mod:`simreal.randomization.correlated`), so the
+spread follows the directions the data left open. A fitted encoder offset
 ``bias.qpos[<joint>]`` becomes a term of the joint's simulated sensor, which the
 task's sensor channel applies to what the policy observes. The file also
 records the fit under ``sysid`` (values, standard errors, intervals,
@@ -25,10 +29,19 @@ from simreal.sysid.fit import FitResult
 MIN_RELATIVE_HALF_WIDTH = 0.01
 
 
-def dr_terms(result: FitResult) -> list[dict[str, Any]]:
+DR_FORMS = ("independent", "correlated")
+
+
+def dr_terms(result: FitResult, form: str = "independent") -> list[dict[str, Any]]:
     """The DR terms centred on the fit (see the module docstring for the rule)."""
     terms = []
     for p, value, se in zip(result.params, result.values, result.std_errors, strict=True):
+        if form == "correlated" and np.isfinite(se):
+            std = max(se, MIN_RELATIVE_HALF_WIDTH * abs(value) / 2, 1e-12)
+            terms.append({"param": p.id, "op": "set", "distribution": "truncated_normal",
+                          "mean": float(value), "std": float(std), "low": float(p.low),
+                          "high": float(p.high), "centre": float(value)})  # fmt: skip
+            continue
         if np.isfinite(se):
             half = max(2.0 * se, MIN_RELATIVE_HALF_WIDTH * abs(value), 1e-12)
             low, high = max(p.low, value - half), min(p.high, value + half)
@@ -39,8 +52,29 @@ def dr_terms(result: FitResult) -> list[dict[str, Any]]:
     return terms
 
 
-def fit_document(result: FitResult, sources: list[str] | None = None) -> dict[str, Any]:
-    """The content of ``fit.yaml``."""
+def correlated_block(result: FitResult) -> list[dict[str, Any]]:
+    """The fit's covariance over its determined parameters, as a ``correlated`` block."""
+    keep = np.flatnonzero(np.isfinite(result.std_errors))
+    if keep.size < 2:
+        return []
+    std = np.array([max(result.std_errors[i], MIN_RELATIVE_HALF_WIDTH * abs(result.values[i]) / 2,
+                        1e-12) for i in keep])  # fmt: skip
+    corr = np.nan_to_num(result.correlation[np.ix_(keep, keep)])
+    np.fill_diagonal(corr, 1.0)
+    # The nearest positive semi-definite matrix: rounding can leave an eigenvalue just below 0.
+    values, vectors = np.linalg.eigh(corr)
+    corr = (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    covariance = corr * np.outer(std, std)
+    return [{"params": [result.params[i].id for i in keep],
+             "covariance": [[float(v) for v in row] for row in covariance]}]  # fmt: skip
+
+
+def fit_document(
+    result: FitResult, sources: list[str] | None = None, form: str = "independent"
+) -> dict[str, Any]:
+    """The content of ``fit.yaml``; ``form`` chooses independent or correlated DR terms."""
+    if form not in DR_FORMS:
+        raise ValueError(f"form must be one of {', '.join(DR_FORMS)}, got {form!r}.")
     low, high = result.ci95
     record = {
         "values": {p.id: float(v) for p, v in zip(result.params, result.values, strict=True)},
@@ -57,12 +91,18 @@ def fit_document(result: FitResult, sources: list[str] | None = None) -> dict[st
         "logs": list(sources or []),
         "measurements": [trace.get("measurement", "") for trace in result.traces],
     }
-    return {"sysid": record, "terms": dr_terms(result)}
+    document = {"sysid": record, "terms": dr_terms(result, form)}
+    if form == "correlated" and correlated_block(result):
+        document["correlated"] = correlated_block(result)
+    return document
 
 
-def write_fit(result: FitResult, path: str | Path, sources: list[str] | None = None) -> Path:
+def write_fit(
+    result: FitResult, path: str | Path, sources: list[str] | None = None,
+    form: str = "independent",
+) -> Path:  # fmt: skip
     """Write ``fit.yaml`` atomically (never half-written)."""
-    text = yaml.safe_dump(fit_document(result, sources), sort_keys=False)
+    text = yaml.safe_dump(fit_document(result, sources, form), sort_keys=False)
     write_atomic(Path(path), lambda tmp: tmp.write_text(text))
     return Path(path)
 
