@@ -76,6 +76,13 @@ TASKS: tuple[Task, ...] = (
         max_episode_steps=400,
     ),
     Task(
+        "PendulumSwingupSaturated",
+        "simreal.envs.pendulum.env:PendulumSwingupEnv",
+        "simreal.envs.pendulum.real:PendulumSwingupSaturatedRealEnv",
+        "simreal.envs.pendulum.expert:PendulumSwingupExpert",
+        max_episode_steps=400,
+    ),
+    Task(
         "CartpoleBalance",
         "simreal.envs.cartpole.env:CartpoleEnv",
         "simreal.envs.cartpole.real:CartpoleRealEnv",

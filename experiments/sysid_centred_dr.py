@@ -1,4 +1,4 @@
-"""Narrow DR centred on a sysid fit vs wide uncentred DR vs none, on the real proxy.
+"""Narrow DR centred on a sysid fit (independent or correlated) vs wide uncentred DR vs none.
 
 "Measure the real robot to centre p(xi)": the end-to-end pipeline of ``simreal demo`` —
 record an excitation log on the real proxy through its sensors, fit the model's parameters,
@@ -6,12 +6,15 @@ latency and encoder offset (a term of the simulated sensor in ``fit.yaml``), tra
 the nominal model only, under the default spec at a large width, and under ``fit.yaml`` at
 width 1 — by BC of the task's expert demonstrating under each randomization, and by that clone
 fine-tuned by SAC with its demonstrations in every batch — with more seeds, then Welch tests
-between conditions on the real proxy's return.
+between conditions on the real proxy's return. ``fit.yaml`` comes in two forms from the same
+fit (``--dr-forms``): independent uniforms over value +-2 SE, and normals drawn jointly with the
+fit's covariance; each is a condition. ``--task simreal/PendulumSwingupSaturated-v0`` runs it on
+the pendulum proxy whose motor saturates at 60%, an effect the fitted model lacks.
 
     python experiments/sysid_centred_dr.py [--task simreal/PendulumSwingup-v0] [--seeds 3]
 
 Writes <out>/results.json, <out>/demo.png and <out>/comparison.json (default
-experiments/results/sysid_centred_dr/) and prints the table.
+experiments/results/sysid_centred_dr_<task name>/) and prints the table.
 """
 
 from __future__ import annotations
@@ -40,12 +43,21 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--wide-width", type=float, default=2.0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--out", type=Path, default=Path("experiments/results/sysid_centred_dr"))
+    parser.add_argument("--dr-forms", default="independent,correlated")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: experiments/results/sysid_centred_dr_<task>",
+    )
     args = parser.parse_args()
+    name = args.task.split("/")[-1].rsplit("-v", 1)[0]
+    args.out = args.out or Path(f"experiments/results/sysid_centred_dr_{name}")
 
     config = DemoConfig(
-        args.task, seeds=args.seeds, episodes=args.episodes, wide_width=args.wide_width
-    )
+        args.task, seeds=args.seeds, episodes=args.episodes, wide_width=args.wide_width,
+        dr_forms=tuple(args.dr_forms.split(",")),
+    )  # fmt: skip
     run_demo(config, args.out, jobs=args.jobs)
 
     # Per-seed real-proxy returns of each condition, read back from the sweeps' rows.

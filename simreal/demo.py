@@ -58,6 +58,10 @@ class DemoConfig:
             of each signal's range (default 0: the log holds what the sensors report).
         seed: Seed of the excitation and of the log's noise.
         target_episodes: Training episodes of the fine-tuning on the real proxy.
+        dr_forms: The forms of ``fit.yaml`` trained under, each its own condition: the
+            first is ``fit.yaml`` (and the one fine-tuned on the proxy), the others
+            ``fit_<form>.yaml`` (``independent`` or ``correlated``, see
+            :mod:`simreal.sysid.report`).
     """
 
     task: str = "simreal/PendulumSwingup-v0"
@@ -70,6 +74,7 @@ class DemoConfig:
     noise: float = 0.0
     seed: int = 0
     target_episodes: int = 10
+    dr_forms: tuple[str, ...] = ("independent",)
 
     def __post_init__(self) -> None:
         from simreal.learning.sac_finetune import MAX_EPISODES
@@ -90,6 +95,21 @@ class DemoConfig:
                 raise ValueError(f"{name} must be a number > 0, got {value!r}.")
         if not np.isfinite(self.noise) or self.noise < 0:
             raise ValueError(f"noise must be a number >= 0, got {self.noise!r}.")
+        forms = ("independent", "correlated")
+        if (
+            not self.dr_forms
+            or len(set(self.dr_forms)) != len(self.dr_forms)
+            or any(f not in forms for f in self.dr_forms)
+        ):
+            raise ValueError(
+                f"dr_forms must list distinct forms of {forms}, got {self.dr_forms!r}."
+            )
+
+    def fit_files(self, out: Path) -> dict[str, Path]:
+        """``{condition key: fit file}``: ``fit`` for the first form, ``fit_<form>`` after."""
+        files = {"fit": out / "fit.yaml"}
+        files.update({f"fit_{form}": out / f"fit_{form}.yaml" for form in self.dr_forms[1:]})
+        return files
 
 
 def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) -> None:
@@ -116,7 +136,11 @@ def record_real_log(config: DemoConfig, path: Path, say: Callable[[str], None]) 
 
 
 def identify(config: DemoConfig, log: Path, out: Path, say: Callable[[str], None]) -> None:
-    """Stage 2: fit the task model's parameters, latency and sensors to the log; write fit.yaml."""
+    """Stage 2: fit the task model's parameters, latency and sensors to the log; write fit.yaml.
+
+    ``out`` is ``fit.yaml`` (the first of ``config.dr_forms``); the other forms of the same
+    fit go beside it as ``fit_<form>.yaml``.
+    """
     import gymnasium as gym
 
     from simreal.envs.registry import task_for
@@ -132,17 +156,21 @@ def identify(config: DemoConfig, log: Path, out: Path, say: Callable[[str], None
     result = fit(env.unwrapped.model, load_params(params_path), [read_log(log)], progress=None)
     env.close()
     plot_fit(result, out.with_suffix(".png"))
-    write_fit(result, out, [str(log)])
+    for form in config.dr_forms[1:]:
+        write_fit(result, out.with_name(f"fit_{form}.yaml"), [str(log)], form)
+    write_fit(result, out, [str(log)], config.dr_forms[0])
     say(f"[2/5] fitted {len(result.params)} parameters to the log:\n{format_table(result)}")
 
 
 def conditions(config: DemoConfig) -> list[Condition]:
-    """The three training conditions compared on the real proxy."""
+    """The training conditions compared on the real proxy (one sysid-centred per DR form)."""
     return [
         Condition("nominal only", "default", 0.0),
         Condition(f"wide DR (width {config.wide_width:g})", "default", config.wide_width),
-        Condition("sysid-centred DR", "fit", 1.0),
-    ]
+        *(Condition("sysid-centred DR" + ("" if i == 0 else f" ({form})"),
+                    "fit" if i == 0 else f"fit_{form}", 1.0)
+          for i, form in enumerate(config.dr_forms)),
+    ]  # fmt: skip
 
 
 def run_demo(
@@ -173,7 +201,8 @@ def run_demo(
     log, fit_path = out / "real_log.parquet", out / "fit.yaml"
     if not log.is_file():
         record_real_log(config, log, say)
-    if not fit_path.is_file():
+    fits = config.fit_files(out)
+    if not all(path.is_file() for path in fits.values()):
         identify(config, log, fit_path, say)
     defaults = training_defaults(config.task)
     rl_steps = config.steps or RL_STEPS
@@ -186,10 +215,9 @@ def run_demo(
     # <run>/bc, fine-tunes the clone, and scores the clone too (its "clone:" columns).
     kwargs = {**defaults["algo_kwargs"].get("bcrl", {}), "demo_steps": config.demo_steps}
     sweeps, configs = {}, {}
-    for label, source, widths in (
-        ("default", "default", (0.0, config.wide_width)),
-        ("fit", str(fit_path), (1.0,)),
-    ):
+    sources = [("default", "default", (0.0, config.wide_width))]
+    sources += [(label, str(path), (1.0,)) for label, path in fits.items()]
+    for label, source, widths in sources:
         sweep = SweepConfig(
             task=config.task,
             widths=widths,

@@ -41,3 +41,22 @@ class PendulumSwingupRealEnv(PendulumSwingupEnv):
         model.joint("hinge").damping[:] *= 4.0
         model.joint("hinge").frictionloss[:] *= 3.0
         model.actuator("torque").gear[0] *= 0.8
+
+
+MOTOR_LIMIT = 0.6  # of the command range's peak force
+
+
+class PendulumSwingupSaturatedRealEnv(PendulumSwingupRealEnv):
+    """The same proxy whose motor driver clips its force at 60% of the commanded peak.
+
+    An effect the task's model (and ``sysid.yaml``) does not have: a plant to measure what
+    a fit, and DR centred on it, do when the model cannot follow the robot.
+    """
+
+    def edit_model(self, model: mujoco.MjModel) -> None:
+        """The proxy's changes, and the driver's force limit."""
+        super().edit_model(model)
+        actuator = model.actuator("torque")
+        peak = abs(actuator.gainprm[0]) * max(abs(float(c)) for c in actuator.ctrlrange)
+        actuator.forcerange[:] = (-MOTOR_LIMIT * peak, MOTOR_LIMIT * peak)
+        model.actuator_forcelimited[actuator.id] = 1
