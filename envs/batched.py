@@ -19,6 +19,7 @@ from simreal.envs.cartpole.env import (
 )
 from simreal.envs.cartpole.env import SLOW_TOLERANCE_RAD_S as CARTPOLE_SLOW
 from simreal.envs.cartpole.env import UPRIGHT_TOLERANCE_RAD as CARTPOLE_UPRIGHT
+from simreal.envs.model_env import ModelEnv, encoder_observation
 from simreal.envs.pendulum.env import (
     SLOW_TOLERANCE_RAD_S,
     UPRIGHT_TOLERANCE_RAD,
@@ -177,3 +178,16 @@ class PushBatched(BatchedTask):
     def success(self, d: Arrays) -> NDArray:  # noqa: D102
         _, block, goal = self._parts(d)
         return np.linalg.norm(goal - block, axis=1) < self.env.goal_tolerance
+
+
+@register_batched(ModelEnv)
+class ModelBatched(BatchedTask):
+    """``simreal/Model-v0``: the encoders' reading, no reward, never terminates."""
+
+    def observe(self, d: Arrays) -> NDArray:
+        """1-DoF joint positions then velocities, as the single env observes them."""
+        return encoder_observation(d["qpos"], d["qvel"], self.env.qpos_adr, self.env.dof_adr)
+
+    def reward_terms(self, d: Arrays, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """No reward: a robot, not a task."""
+        return {"none": np.zeros(len(d["qpos"]))}

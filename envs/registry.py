@@ -133,8 +133,18 @@ TASKS: tuple[Task, ...] = (
 )
 
 
+MODEL_ENV_ID = f"{NAMESPACE}/Model-v0"
+
+
 def register_tasks() -> None:
-    """Register every task and its real proxy with Gymnasium (idempotent)."""
+    """Register every task and its real proxy, and ``simreal/Model-v0``, with Gymnasium.
+
+    Idempotent. ``simreal/Model-v0`` is any MuJoCo model as an env
+    (:mod:`simreal.envs.model_env`; ``model=`` a path or a catalog name).
+    """
+    if MODEL_ENV_ID not in gym.registry:
+        gym.register(MODEL_ENV_ID, entry_point="simreal.envs.model_env:ModelEnv",
+                     max_episode_steps=1000)  # fmt: skip
     for task in TASKS:
         for env_id, entry_point in (
             (task.env_id, task.entry_point),

@@ -26,7 +26,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "limits, and write the log (CSV, Parquet, HDF5 or NPZ, by the --out suffix).",
     )
     source = record.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", type=Path, help="MJCF file to simulate")
+    source.add_argument(
+        "--model", type=Path,
+        help="MJCF file to simulate, or a model an installed package ships, e.g. "
+        "robosuite-models:z1, gymnasium-robotics:franka_kitchen, dm_control:cartpole",
+    )  # fmt: skip
     source.add_argument(
         "--task", help="simreal task or real-proxy id, e.g. simreal/PendulumSwingupReal-v0"
     )
@@ -104,7 +108,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "domain-randomization spec centred on the fit) and a plot of measured vs simulated.",
     )
     model = sysid.add_mutually_exclusive_group(required=True)
-    model.add_argument("--model", type=Path, help="the robot's MJCF file")
+    model.add_argument(
+        "--model", type=Path,
+        help="the robot's MJCF file, or a model an installed package ships "
+        "(<package>:<model>, e.g. robosuite-models:z1)",
+    )  # fmt: skip
     model.add_argument("--task", help="use a simreal task's nominal model")
     sysid.add_argument(
         "--log",
@@ -192,6 +200,13 @@ def _load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | 
     import mujoco
 
     if path is not None:
+        from simreal.model_catalog import ModelNameError, is_model_name, resolve_model
+
+        if not path.is_file() and is_model_name(str(path)):
+            try:
+                path = resolve_model(str(path))
+            except ModelNameError as error:
+                parser.error(f"--model: {error}")
         if not path.is_file():
             parser.error(f"--model: {path} does not exist.")
         try:
