@@ -96,6 +96,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         default=0,
         help="seed of the excitation and noise (default: 0)",
     )
+    record.add_argument(
+        "--joints", default=None,
+        help="comma-separated joints to log, e.g. the arm's and not its scene's (default: "
+        "every 1-DoF joint)",
+    )  # fmt: skip
     record.add_argument("--out", type=Path, required=True, help="log file to write")
 
     sysid = commands.add_parser(
@@ -314,12 +319,30 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                                hold=args.hold)  # fmt: skip
     except ValueError as error:
         parser.error(str(error))
+    if args.joints is not None:
+        recording = _only_joints(parser, recording, args.joints)
     write_log(recording, args.out)
     print(
         f"recorded {recording.duration:.1f} s ({recording.time.size} samples, "
         f"{len(recording.ctrl)} controls, {len(recording.qpos)} joints) to {args.out}"
     )
     return 0
+
+
+def _only_joints(parser: argparse.ArgumentParser, recording: object, joints: str) -> object:
+    """The recording with only the named joints' columns (``--joints``)."""
+    import difflib
+
+    names = [name.strip() for name in joints.split(",") if name.strip()]
+    for name in names:
+        if name not in recording.qpos:
+            close = difflib.get_close_matches(name, list(recording.qpos), n=3, cutoff=0.4)
+            listed = ", ".join(close or list(recording.qpos)[:5])
+            parser.error(f"--joints: {name!r} is not a 1-DoF joint of the model (close: {listed}).")
+    return dataclasses.replace(
+        recording, qpos={n: recording.qpos[n] for n in names},
+        qvel={n: recording.qvel[n] for n in names if n in recording.qvel},
+    )  # fmt: skip
 
 
 def _read_logs(path: Path, model: object, args: argparse.Namespace) -> list:
