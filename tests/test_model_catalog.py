@@ -94,7 +94,8 @@ def test_the_batched_env_steps_an_arm_as_the_single_envs_do() -> None:
 def test_record_logs_only_the_joints_named(tmp_path: Path) -> None:
     done = run_cli("record", "--model", ARM, "--duration", "1", "--joints", "joint1,joint2",
                    "--out", "two.csv", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr and "2 joints" in done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "2 joints" in done.stdout
     header = (tmp_path / "two.csv").read_text().splitlines()[1]
     assert [c for c in header.split(",") if c.startswith("qpos:")] == ["qpos:joint1", "qpos:joint2"]
     done = run_cli("record", "--model", ARM, "--duration", "1", "--joints", "joint9",
