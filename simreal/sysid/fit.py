@@ -10,7 +10,10 @@ offsets, gains and delay are fitted with the physics, the latency is a
 continuous parameter (see :mod:`simreal.sysid.replay`), and all
 finite-difference columns of the Jacobian run in one threaded rollout call.
 The optimizer itself is SciPy's ``least_squares`` (``trf``, bounds, optional
-robust loss).
+robust loss), its trust-region steps solved by LSMR on the sparse Jacobian: each
+segment's initial state moves only that segment's residuals, so the Jacobian is a
+dense band of parameter columns beside a block diagonal, and a dense SVD of it per
+step would cost the cube of the log's length (a fifth of a 20 s fit already).
 
 Uncertainty (:mod:`simreal.sysid.uncertainty`): from the Jacobian at the
 solution, marginalised over the initial states. Its parameter columns are a
@@ -205,7 +208,8 @@ def fit(
         result = scipy.optimize.least_squares(
             objective.residuals,
             x0,
-            jac=objective.jacobian,
+            jac=objective.sparse_jacobian,
+            tr_solver="lsmr",
             bounds=(lower, upper),
             x_scale="jac",
             loss=loss,
@@ -229,7 +233,7 @@ def fit(
     # for a robust loss its rows are rescaled, so it is recomputed); its parameter columns are
     # re-estimated robustly (contacts make the dynamics kinked, and one finite difference
     # across a kink is far off). The loss's weights are applied once, in uncertainty().
-    jac = np.array(result.jac) if loss == "linear" else objective.jacobian(x)
+    jac = result.jac.toarray() if loss == "linear" else objective.jacobian(x)
     jac[:, : objective.n_params] = objective.parameter_jacobian(x, UNCERTAINTY_STEPS)
     std_errors, correlation, notes = uncertainty(
         jac, result.fun, objective.span, theta, problem.params, loss, f_scale

@@ -125,8 +125,8 @@ def compare_holds(
         lower = np.r_[np.zeros(objective.n_params), np.full(x.size - objective.n_params, -np.inf)]
         upper = np.r_[np.ones(objective.n_params), np.full(x.size - objective.n_params, np.inf)]
         refit = scipy.optimize.least_squares(
-            objective.residuals, x, jac=objective.jacobian, bounds=(lower, upper),
-            x_scale="jac", method="trf", max_nfev=max_evaluations,
+            objective.residuals, x, jac=objective.sparse_jacobian, bounds=(lower, upper),
+            x_scale="jac", method="trf", tr_solver="lsmr", max_nfev=max_evaluations,
         )  # fmt: skip
         cost[other] = float(np.sum(refit.fun**2))
         delay[other] = objective.setting(refit.x).delay

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 
 from simreal.sysid.problem import BoundProblem
@@ -186,6 +187,10 @@ class Objective:
         for c, (i, taken) in enumerate(columns):
             estimates[c // n_par, :, i] = (residuals[c + 1] - base) / taken
         return estimates
+
+    def sparse_jacobian(self, x: NDArray) -> scipy.sparse.csr_matrix:
+        """:meth:`jacobian` as a sparse matrix (its state columns are block diagonal)."""
+        return scipy.sparse.csr_matrix(self.jacobian(x))
 
     def jacobian(self, x: NDArray) -> NDArray:
         """Forward-difference Jacobian in every decision variable (one rollout call)."""
