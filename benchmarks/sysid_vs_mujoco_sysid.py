@@ -1,22 +1,24 @@
-"""simreal's system identification side by side with ``mujoco.sysid`` (its defaults).
+"""simreal's system identification side by side with ``mujoco.sysid``, on models nobody here wrote.
 
-The same data — the pendulum task's model with hidden mass, damping, armature
-and frictionloss, a 10 s multisine, logged at every physics step, the same
-initial guesses and bounds — fitted by both, in one process:
+For every case of ``benchmarks/sysid_cases.py`` (the pendulum asset, dm_control's
+cart-pole, Gymnasium's reacher and half-cheetah, Gymnasium-Robotics' Franka Panda), every
+noise level and seed, one log is recorded (a multisine with a command latency, the
+logged joints only, white noise of that fraction of each signal's range) and fitted in
+this one process by:
 
-* case "no latency": both fit the four physical parameters;
-* case "30 ms latency": the data's commands arrive 30 ms late; simreal also
-  fits ``latency.action``, ``mujoco.sysid``'s default parameters have none;
-* case "rig, 7 params": ``assets/sysid_rig.xml`` (an arm beside a sled pushed in sliding
-  contact), 20 s at the rig's 5 ms step, hidden arm mass, damping, armature, frictionloss,
-  the sled's contact friction and motor gear, and a 30 ms latency; simreal fits all seven,
-  ``mujoco.sysid`` the six model parameters. Both see the arm angle and the sled position
-  (the sled's vertical bounce is not logged).
+* simreal (``fit`` with its defaults; the latency is a parameter);
+* ``mujoco.sysid`` with its defaults (the model parameters only: it has no latency);
+* ``mujoco.sysid`` with a sensor delay (its ``SignalTransform.delay`` on every sensor,
+  bounded as simreal's latency), which an open-loop log cannot tell from a command latency.
 
-Printed: worst relative error over the physical parameters and wall time, each
-tool, and the ratios. Sensor noise: 0.5% of each signal's range (``--noise``).
+Same data, same bounds, same initial guesses (the model's values, moved 5% inside a bound
+they sit on). Printed per case and noise: each tool's worst relative error over the model
+parameters (mean over seeds), how many true values its 95% intervals hold (simreal's own;
+``mujoco.sysid``'s from its ``calculate_intervals`` at the solution), its wall time, and
+simreal's time over each ``mujoco.sysid`` variant's. Results go to
+``benchmarks/results/sysid_vs_mujoco_sysid.json`` as each fit lands (a rerun resumes).
 
-    python benchmarks/sysid_vs_mujoco_sysid.py [--noise 0.005] [--seconds 10] [--rig-seconds 20]
+    python benchmarks/sysid_vs_mujoco_sysid.py [--cases pendulum,reacher] [--seeds 3]
 """
 
 from __future__ import annotations
@@ -24,206 +26,158 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import time
+from pathlib import Path
 
 import mujoco
 import numpy as np
 from mujoco import sysid
+from sysid_cases import CASES, Case, spec_modifier, with_sensors  # beside this script
 
-from simreal.asset_paths import asset_path
+from simreal.atomic_io import write_json_atomic
 from simreal.sysid.excitation import excitation, record
 from simreal.sysid.fit import fit
-from simreal.sysid.problem import FitParam
+from simreal.sysid.problem import FitParam, bind_problem
+from simreal.sysid.recording import Recording
 
-HIDDEN = {"body[pole].mass": 1.3, "joint[hinge].damping": 0.12, "joint[hinge].armature": 0.02,
-          "joint[hinge].frictionloss": 0.04}  # fmt: skip
-BOUNDS = {"body[pole].mass": (0.5, 3.0), "joint[hinge].damping": (0.0, 1.0),
-          "joint[hinge].armature": (0.0, 0.1), "joint[hinge].frictionloss": (0.0, 0.2)}  # fmt: skip
-RIG_HIDDEN = {"body[arm].mass": 1.3, "joint[shoulder].damping": 0.12,
-              "joint[shoulder].armature": 0.02, "joint[shoulder].frictionloss": 0.04,
-              "geom[sled].friction_sliding": 0.1, "actuator[sled_motor].gear": 3.0}  # fmt: skip
-RIG_BOUNDS = {"body[arm].mass": (0.5, 3.0), "joint[shoulder].damping": (0.0, 1.0),
-              "joint[shoulder].armature": (0.0, 0.1), "joint[shoulder].frictionloss": (0.0, 0.2),
-              "geom[sled].friction_sliding": (0.02, 0.5),
-              "actuator[sled_motor].gear": (0.5, 10.0)}  # fmt: skip
-RIG_MEASURED = ("shoulder", "sled_x")
+RESULTS = Path("benchmarks/results/sysid_vs_mujoco_sysid.json")
+TOOLS = ("simreal", "mujoco.sysid", "mujoco.sysid + delay")
 
 
-def _spec(asset: str, joints: tuple[str, ...]) -> mujoco.MjSpec:
-    """The asset with a position and a velocity sensor on each logged joint."""
-    sensors = "".join(
-        f'<jointpos name="{j}_pos" joint="{j}"/><jointvel name="{j}_vel" joint="{j}"/>'
-        for j in joints
-    )
-    xml = asset_path(asset).read_text().replace("</mujoco>", f"<sensor>{sensors}</sensor></mujoco>")
-    return mujoco.MjSpec.from_string(xml)
+def make_log(case: Case, noise: float, seed: int) -> Recording:
+    """The case's log: its hidden plant driven by a multisine, its joints logged."""
+    model = case.compiled()
+    rng = np.random.default_rng(seed)
+    commands = excitation("multisine", case.seconds, case.dt, model.actuator_ctrlrange, rng,
+                          case.amplitude)  # fmt: skip
+    pose = case.initial_qpos(model)
+    for a in range(model.nu):  # position servos: command about the initial pose
+        if model.actuator_biastype[a] == mujoco.mjtBias.mjBIAS_AFFINE:
+            joint = model.joint(model.actuator_trnid[a, 0])
+            commands[:, a] += pose[joint.qposadr[0]] - commands[:, a].mean()
+    full = record(model, commands, case.dt, case.hidden, case.latency, noise, rng,
+                  qpos0=case.initial_qpos(model))  # fmt: skip
+    return Recording(full.time, full.ctrl, {j: full.qpos[j] for j in case.measured},
+                     {j: full.qvel[j] for j in case.measured}, source=case.name)  # fmt: skip
 
 
-def _start(pid: str, model: mujoco.MjModel, bounds: dict[str, tuple[float, float]]) -> float:
-    """Return simreal's initial guess: the model's value, moved 5% off a bound."""
-    from simreal.parameters import bind
-
-    low, high = bounds[pid]
-    return float(
-        np.clip(bind(pid, model).nominal[0], low + 0.05 * (high - low), high - 0.05 * (high - low))
-    )
-
-
-def joint_setter(joint_name: str, attr: str):  # noqa: ANN201
-    """A ``mujoco.sysid`` modifier writing a joint attribute."""
-
-    def set_value(s: mujoco.MjSpec, p: sysid.Parameter) -> None:
-        joint = s.joint(joint_name)
-        current = getattr(joint, attr)
-        if np.ndim(current):  # MuJoCo 4 keeps damping as a polynomial: set its linear term
-            current = np.array(current, dtype=float)
-            current[0] = p.value[0]
-            setattr(joint, attr, current)
-        else:
-            setattr(joint, attr, p.value[0])
-
-    return set_value
+def run_simreal(case: Case, log: Recording) -> dict:
+    """Fit with simreal's defaults, the latency fitted."""
+    params = [FitParam(p, *b) for p, b in case.bounds.items()]
+    params.append(FitParam("latency.action", 0.0, 0.1))
+    start = time.perf_counter()
+    result = fit(case.compiled(), params, [log], progress=None)
+    seconds = time.perf_counter() - start
+    low, high = result.ci95
+    values = result.as_dict()
+    inside = {p.id: bool(low[i] <= case.hidden[p.id] <= high[i])
+              for i, p in enumerate(result.params) if p.id in case.hidden}  # fmt: skip
+    return {"values": values, "inside": inside, "seconds": seconds}
 
 
-def mass_setter(geom_masses: dict[str, float]):  # noqa: ANN201
-    """A modifier scaling a body's geom masses so that they sum to the parameter."""
-
-    def set_mass(s: mujoco.MjSpec, p: sysid.Parameter) -> None:
-        scale = p.value[0] / sum(geom_masses.values())
-        for name, mass in geom_masses.items():
-            s.geom(name).mass = mass * scale
-
-    return set_mass
-
-
-def run_mujoco_sysid(
-    rec,  # noqa: ANN001
-    spec: mujoco.MjSpec,
-    modifiers: dict,
-    bounds: dict[str, tuple[float, float]],
-    model: mujoco.MjModel,
-) -> tuple[dict[str, float], float]:
-    """Fit with mujoco.sysid: Parameter modifiers on the spec, its default optimizer."""
+def run_mujoco_sysid(case: Case, log: Recording, with_delay: bool) -> dict:
+    """``mujoco.sysid``: its default optimizer, Parameter modifiers on the spec."""
+    model = case.compiled()
+    starts = bind_problem(model, [FitParam(p, *b) for p, b in case.bounds.items()], [log]).start
     params = sysid.ParameterDict()
-    for pid, modifier in modifiers.items():
-        low, high = bounds[pid]
-        start = _start(pid, model, bounds)
-        params.add(
-            sysid.Parameter(pid, nominal=start, min_value=low, max_value=high, modifier=modifier)
-        )
+    for (pid, (low, high)), start in zip(case.bounds.items(), starts, strict=True):
+        params.add(sysid.Parameter(pid, nominal=float(start), min_value=low, max_value=high,
+                                   modifier=spec_modifier(pid, model)))  # fmt: skip
+    transform = None
+    if with_delay:
+        params.add(sysid.Parameter("delay", nominal=0.005, min_value=0.0, max_value=0.1))
+        transform = sysid.SignalTransform()
+        transform.delay("*", params["delay"])
+    spec = with_sensors(case)
     compiled = spec.compile()
-    joints = sorted(rec.qpos)
-    qpos0, qvel0 = np.zeros(compiled.nq), np.zeros(compiled.nv)  # unlogged joints at rest
-    for name in joints:
-        qpos0[compiled.joint(name).qposadr[0]] = rec.qpos[name][0]
-        qvel0[compiled.joint(name).dofadr[0]] = rec.qvel[name][0]
-    initial_state = sysid.create_initial_state(compiled, qpos0, qvel0, np.zeros(0))
+    qpos0, qvel0 = case.initial_qpos(compiled), np.zeros(compiled.nv)
+    for name in case.measured:
+        qpos0[compiled.joint(name).qposadr[0]] = log.qpos[name][0]
+        qvel0[compiled.joint(name).dofadr[0]] = log.qvel[name][0]
+    state = sysid.create_initial_state(compiled, qpos0, qvel0, np.zeros(compiled.na))
     actuators = [compiled.actuator(i).name for i in range(compiled.nu)]
-    control = sysid.TimeSeries(rec.time, np.column_stack([rec.ctrl[a] for a in actuators]))
-    # Its convention (as its own tests generate data): the sensor row stamped with the time after
+    control = sysid.TimeSeries(log.time, np.column_stack([log.ctrl[a] for a in actuators]))
+    # Its convention (as its own tests make data): the sensor row stamped with the time after
     # step k holds the sensors computed during step k, i.e. of the state before it.
-    columns = [rec.qpos[n][:-1] for n in joints] + [rec.qvel[n][:-1] for n in joints]
-    sensors = sysid.TimeSeries.from_names(rec.time[1:], np.column_stack(columns), compiled)
-    sequences = sysid.ModelSequences("model", spec, "log", initial_state, control, sensors)
-    residual_fn = sysid.build_residual_fn(models_sequences=[sequences])
+    columns = [log.qpos[n][:-1] for n in case.measured] + [log.qvel[n][:-1] for n in case.measured]
+    sensors = sysid.TimeSeries.from_names(log.time[1:], np.column_stack(columns), compiled)
+    sequences = sysid.ModelSequences("model", spec, "log", state, control, sensors)
+    kwargs = {"modify_residual": transform.apply} if transform is not None else {}
+    residual_fn = sysid.build_residual_fn(models_sequences=[sequences], **kwargs)
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):  # its optimizer prints every iteration
-        fitted, _ = sysid.optimize(initial_params=params, residual_fn=residual_fn, verbose=False)
-    return {pid: float(fitted[pid].value[0]) for pid in modifiers}, time.perf_counter() - start
+        fitted, result = sysid.optimize(initial_params=params, residual_fn=residual_fn,
+                                        verbose=False)  # fmt: skip
+    seconds = time.perf_counter() - start
+    values = {pid: float(fitted[pid].value[0]) for pid in case.bounds}
+    inside = {}
+    if getattr(result, "jac", None) is not None:
+        residuals, _, _ = residual_fn(fitted.as_vector(), fitted)
+        _, half = sysid.calculate_intervals(residuals, np.asarray(result.jac))
+        for i, pid in enumerate(case.bounds):
+            inside[pid] = bool(abs(values[pid] - case.hidden[pid]) <= half[i])
+    return {"values": values, "inside": inside, "seconds": seconds}
 
 
-def run_simreal(
-    rec,  # noqa: ANN001
-    model: mujoco.MjModel,
-    with_latency: bool,
-    bounds: dict[str, tuple[float, float]] = BOUNDS,
-) -> tuple[dict[str, float], float]:
-    """Fit with simreal (defaults), optionally with the latency as a parameter."""
-    params = [FitParam(pid, *bounds[pid]) for pid in bounds]
-    if with_latency:
-        params.append(FitParam("latency.action", 0.0, 0.1))
-    start = time.perf_counter()
-    result = fit(model, params, [rec], progress=None)
-    return result.as_dict(), time.perf_counter() - start
+def worst_error(case: Case, values: dict) -> float:
+    """Largest relative error over the model parameters."""
+    return max(abs(values[p] / truth - 1) for p, truth in case.hidden.items())
 
 
-def worst_error(values: dict[str, float], hidden: dict[str, float] = HIDDEN) -> float:
-    """Largest relative error over the physical parameters."""
-    return max(abs(values[pid] / truth - 1) for pid, truth in hidden.items())
-
-
-def _print_case(case: str, ours: tuple, theirs: tuple, hidden: dict, latency: float) -> None:  # noqa: PLR0913
-    (our_values, our_time), (their_values, their_time) = ours, theirs
-    fitted_latency = f"{our_values['latency.action'] * 1e3:6.1f} ms" if latency > 0 else "-"
-    rows = (("simreal", worst_error(our_values, hidden), fitted_latency, our_time),
-            ("mujoco.sysid", worst_error(their_values, hidden), "(none)", their_time))  # fmt: skip
-    for tool, error, lat, seconds in rows:
-        print(f"{case:16} {tool:14} {error:11.2%} {lat:>9} {seconds:8.2f}")
-    ratio = worst_error(our_values, hidden) / max(worst_error(their_values, hidden), 1e-12)
-    print(f"{case:16} {'ratio':14} {ratio:11.2f} {'':>9} {our_time / their_time:8.2f}")
-
-
-def rig_case(seconds: float, noise: float) -> None:
-    """The seven-parameter identification rig, both tools."""
-    from simreal.sysid.recording import Recording
-
-    model = mujoco.MjModel.from_xml_path(str(asset_path("sysid_rig.xml")))
-    h, latency = model.opt.timestep, 0.03
-    rng = np.random.default_rng(0)
-    commands = excitation("multisine", seconds, h, model.actuator_ctrlrange, rng)
-    full = record(model, commands, h, RIG_HIDDEN, latency, noise, rng)
-    rec = Recording(full.time, full.ctrl, {n: full.qpos[n] for n in RIG_MEASURED},
-                    {n: full.qvel[n] for n in RIG_MEASURED})  # fmt: skip
-    ours = run_simreal(rec, model, with_latency=True, bounds=RIG_BOUNDS)
-    modifiers = {
-        "body[arm].mass": mass_setter({"link": 0.1, "tip": 1.0}),
-        "joint[shoulder].damping": joint_setter("shoulder", "damping"),
-        "joint[shoulder].armature": joint_setter("shoulder", "armature"),
-        "joint[shoulder].frictionloss": joint_setter("shoulder", "frictionloss"),
-        "geom[sled].friction_sliding": _sled_friction,
-        "actuator[sled_motor].gear": _sled_gear,
-    }
-    theirs = run_mujoco_sysid(
-        rec, _spec("sysid_rig.xml", RIG_MEASURED), modifiers, RIG_BOUNDS, model
-    )
-    _print_case("rig, 7 params", ours, theirs, RIG_HIDDEN, latency)
-
-
-def _sled_friction(s: mujoco.MjSpec, p: sysid.Parameter) -> None:
-    friction = np.array(s.geom("sled").friction, dtype=float)
-    friction[0] = p.value[0]
-    s.geom("sled").friction = friction
-
-
-def _sled_gear(s: mujoco.MjSpec, p: sysid.Parameter) -> None:
-    gear = np.array(s.actuator("sled_motor").gear, dtype=float)
-    gear[0] = p.value[0]
-    s.actuator("sled_motor").gear = gear
+def summary(case: Case, noise: float, runs: dict) -> list[str]:
+    """Table rows of one case and noise level."""
+    rows, times = [], {}
+    for tool in TOOLS:
+        mine = [r for key, r in runs.items() if key.startswith(f"{case.name}|{noise}|{tool}|")]
+        if not mine:
+            continue
+        errors = [worst_error(case, r["values"]) for r in mine]
+        inside = [v for r in mine for v in r["inside"].values()]
+        times[tool] = float(np.mean([r["seconds"] for r in mine]))
+        cover = f"{sum(inside)}/{len(inside)}" if inside else "-"
+        rows.append(f"{case.name:34} {noise:6.3f} {tool:22} {np.mean(errors):9.2%} "
+                    f"{max(errors):9.2%} {cover:>8} {times[tool]:8.1f}")  # fmt: skip
+    for tool in TOOLS[1:]:
+        if "simreal" in times and tool in times:
+            rows.append(f"{'':34} {'':6} {'simreal / ' + tool:32} time ratio "
+                        f"{times['simreal'] / times[tool]:6.2f}")  # fmt: skip
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--noise", type=float, default=0.005)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rig-seconds", type=float, default=20.0)
+    parser.add_argument("--cases", default=None, help="comma-separated case name prefixes")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--noises", default="0,0.005")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    model = mujoco.MjModel.from_xml_path(str(asset_path("pendulum.xml")))
-    h = model.opt.timestep
-    print(f"{'case':16} {'tool':14} {'worst error':>11} {'latency':>9} {'seconds':>8}")
-    modifiers = {"body[pole].mass": mass_setter({"rod": 0.1, "bob": 1.0}),
-                 "joint[hinge].damping": joint_setter("hinge", "damping"),
-                 "joint[hinge].armature": joint_setter("hinge", "armature"),
-                 "joint[hinge].frictionloss": joint_setter("hinge", "frictionloss")}  # fmt: skip
-    for case, latency in (("no latency", 0.0), ("30 ms latency", 0.03)):
-        rng = np.random.default_rng(0)
-        commands = excitation("multisine", args.seconds, h, model.actuator_ctrlrange, rng)
-        rec = record(model, commands, h, HIDDEN, latency, args.noise, rng, qpos0=np.array([np.pi]))
-        ours = run_simreal(rec, model, with_latency=latency > 0)
-        theirs = run_mujoco_sysid(rec, _spec("pendulum.xml", ("hinge",)), modifiers, BOUNDS, model)
-        _print_case(case, ours, theirs, HIDDEN, latency)
-    rig_case(args.rig_seconds, args.noise)
+    wanted = args.cases.split(",") if args.cases else None
+    cases = [c for c in CASES if wanted is None or any(c.name.startswith(w) for w in wanted)]
+    runs = json.loads(args.results.read_text()) if args.results.is_file() else {}
+    noises = [float(n) for n in args.noises.split(",")]
+    for case in cases:
+        for noise in noises:
+            for seed in range(args.seeds):
+                log = None
+                for tool in TOOLS:
+                    key = f"{case.name}|{noise}|{tool}|{seed}"
+                    if key in runs:
+                        continue
+                    log = log or make_log(case, noise, seed)
+                    run = (run_simreal(case, log) if tool == "simreal"
+                           else run_mujoco_sysid(case, log, tool.endswith("delay")))  # fmt: skip
+                    runs[key] = run
+                    write_json_atomic(args.results, runs)
+                    print(f"{key}: worst error {worst_error(case, run['values']):.2%}, "
+                          f"{run['seconds']:.1f} s", flush=True)  # fmt: skip
+    print(f"\n{'case':34} {'noise':>6} {'tool':22} {'mean worst':>9} {'max worst':>9} "
+          f"{'inside':>8} {'seconds':>8}")  # fmt: skip
+    for case in cases:
+        for noise in noises:
+            print("\n".join(summary(case, noise, runs)))
 
 
 if __name__ == "__main__":

@@ -243,7 +243,7 @@ def fit(
     if misfit.warning() is not None:
         notes.append(misfit.warning())
     traces = _traces(objective, objective.initial_x(problem.start), x)
-    holds = compare_holds(objective, x)
+    holds = compare_holds(objective, x, jac)
     if holds.warning() is not None:
         notes.append(holds.warning())
     return FitResult(
