@@ -98,11 +98,17 @@ def run_mujoco_sysid(case: Case, log: Recording, with_delay: bool) -> dict:
         qvel0[compiled.joint(name).dofadr[0]] = log.qvel[name][0]
     state = sysid.create_initial_state(compiled, qpos0, qvel0, np.zeros(compiled.na))
     actuators = [compiled.actuator(i).name for i in range(compiled.nu)]
-    control = sysid.TimeSeries(log.time, np.column_stack([log.ctrl[a] for a in actuators]))
+    # It resamples the controls linearly onto its physics steps; the robot held each command
+    # for a log period, so the commands go in already held at every physics step.
+    h = compiled.opt.timestep
+    per = int(round(case.dt / h))
+    held = np.repeat(np.column_stack([log.ctrl[a] for a in actuators]), per, axis=0)
+    control = sysid.TimeSeries(np.arange(len(held)) * h, held)
     # Its convention (as its own tests make data): the sensor row stamped with the time after
-    # step k holds the sensors computed during step k, i.e. of the state before it.
+    # a physics step holds the sensors computed during it, i.e. of the state before it; the
+    # state logged at t is the state before the step that starts at t.
     columns = [log.qpos[n][:-1] for n in case.measured] + [log.qvel[n][:-1] for n in case.measured]
-    sensors = sysid.TimeSeries.from_names(log.time[1:], np.column_stack(columns), compiled)
+    sensors = sysid.TimeSeries.from_names(log.time[:-1] + h, np.column_stack(columns), compiled)
     sequences = sysid.ModelSequences("model", spec, "log", state, control, sensors)
     kwargs = {"modify_residual": transform.apply} if transform is not None else {}
     residual_fn = sysid.build_residual_fn(models_sequences=[sequences], **kwargs)
