@@ -34,8 +34,10 @@ uint32 nanosec
 """
 
 
-def _messages(rec: Recording, command_names: list[str] | None) -> list[tuple[str, int, dict]]:
-    """(topic, time ns, fields) of every message, commands stamped with the log's rows."""
+def _messages(
+    rec: Recording, command_names: list[str] | None, command_delay_ns: int = 0
+) -> list[tuple[str, int, dict]]:
+    """(topic, time ns, fields) of every message; commands stamped ``command_delay_ns`` late."""
     joints, actuators = sorted(rec.qpos), list(rec.ctrl)
     out = []
     for k, t in enumerate(rec.time):
@@ -47,6 +49,8 @@ def _messages(rec: Recording, command_names: list[str] | None) -> list[tuple[str
             "velocity": [float(rec.qvel[j][k]) for j in joints] if rec.qvel else [],
             "effort": []}))  # fmt: skip
         values = [float(rec.ctrl[a][k]) for a in actuators]
+        ns += command_delay_ns
+        stamp = {"sec": ns // 10**9, "nanosec": ns % 10**9}
         if command_names is None:
             out.append(("/joint_commands", ns, {"data": values}))
         else:
@@ -56,8 +60,13 @@ def _messages(rec: Recording, command_names: list[str] | None) -> list[tuple[str
     return out
 
 
-def write_rosbag(rec: Recording, folder: Path, storage: str = "sqlite3",
-                 command_names: list[str] | None = None) -> Path:  # fmt: skip
+def write_rosbag(
+    rec: Recording,
+    folder: Path,
+    storage: str = "sqlite3",
+    command_names: list[str] | None = None,
+    command_delay_ns: int = 0,
+) -> Path:
     """The recording as a rosbag2 folder written by ``rosbags``' writer."""
     from rosbags.rosbag2 import StoragePlugin, Writer
     from rosbags.typesys import Stores, get_typestore
@@ -74,7 +83,7 @@ def write_rosbag(rec: Recording, folder: Path, storage: str = "sqlite3",
             "/joint_commands": writer.add_connection(
                 "/joint_commands", command_type, typestore=store),
         }  # fmt: skip
-        for topic, ns, fields in _messages(rec, command_names):
+        for topic, ns, fields in _messages(rec, command_names, command_delay_ns):
             if "data" in fields:
                 layout = types["std_msgs/msg/MultiArrayLayout"](dim=[], data_offset=0)
                 message = types["std_msgs/msg/Float64MultiArray"](

@@ -80,18 +80,33 @@ def test_commands_between_joint_states_are_held_from_their_stamp(tmp_path: Path)
 
     model = _model()
     time = np.arange(6) * 0.01
-    rec = Recording(time, {_actuator_names(model)[0]: np.arange(6.0)}, {"hinge": time * 0},
-                    {"hinge": time * 0})  # fmt: skip
-    write_rosbag(rec, tmp_path / "bag", command_names=_actuator_names(model))
-    # Shift the commands 4 ms later than the states: each row then holds the previous command.
-    from rosbags.highlevel import AnyReader
-
-    with AnyReader([tmp_path / "bag"]) as reader:
-        assert {c.topic for c in reader.connections} == {"/joint_states", "/joint_commands"}
-    shifted = Recording(time + 0.004, rec.ctrl, rec.qpos, rec.qvel)
-    write_rosbag(shifted, tmp_path / "late", command_names=_actuator_names(model))
+    names = _actuator_names(model)
+    rec = Recording(time, {names[0]: np.arange(6.0)}, {"hinge": time * 0}, {"hinge": time * 0})
+    write_rosbag(rec, tmp_path / "same", command_names=names)
+    (read,) = read_ros_log(tmp_path / "same", model)
+    np.testing.assert_array_equal(read.ctrl[names[0]], np.arange(6.0))
+    # Commands stamped 4 ms after each state: each row holds the command before it.
+    write_rosbag(rec, tmp_path / "late", command_names=names, command_delay_ns=4_000_000)
     (read,) = read_ros_log(tmp_path / "late", model)
-    np.testing.assert_array_equal(read.ctrl[_actuator_names(model)[0]], np.arange(6.0))
+    np.testing.assert_array_equal(read.ctrl[names[0]], np.arange(5.0))
+    assert read.time[0] == pytest.approx(0.0) and read.time.size == 5  # the first row has none
+
+
+def test_a_float_array_maps_to_the_actuators_in_model_order(tmp_path: Path) -> None:
+    import mujoco
+
+    from simreal.model_catalog import resolve_model
+    from simreal.sysid.recording import Recording
+
+    arm = mujoco.MjModel.from_xml_path(str(resolve_model("robosuite-models:z1")))
+    actuators = [arm.actuator(i).name for i in range(arm.nu)]
+    time = np.arange(4) * 0.01
+    ctrl = {a: time + 10 * i for i, a in enumerate(actuators)}
+    joints = {arm.joint(i).name: time * 0 for i in range(arm.njnt)}
+    write_rosbag(Recording(time, ctrl, joints, joints), tmp_path / "bag", command_names=None)
+    (read,) = read_ros_log(tmp_path / "bag", arm)
+    for i, a in enumerate(actuators):
+        np.testing.assert_array_equal(read.ctrl[a], time + 10 * i)
 
 
 def test_a_missing_topic_lists_the_bags_topics(proxy_log: Path, tmp_path: Path) -> None:

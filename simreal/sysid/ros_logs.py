@@ -11,11 +11,15 @@ definitions they carry, so no ROS installation is needed.
 
 Times come from the messages: a ``JointState``'s header stamp (the bag's receive time
 when the stamp is unset, as drivers that leave it zero do), a ``Float64MultiArray``'s
-receive time (it has no header). The log's rows are the joint-state times; the command
-of a row is the last command stamped at or before it, held until the next row, and rows
-before the first command are dropped. Names are matched to the model as LeRobot
-entries are (:func:`simreal.sysid.lerobot_logs.log_name`): a joint state's name to a
-joint, a command's name to an actuator or to the joint it drives.
+receive time (it has no header: two clocks then meet, and transport delay adds to the
+fitted latency). The log's rows are the joint-state times; the command of a row is the
+last command stamped at or before it, held until the next row, and rows before the first
+command are dropped. A command stamped between two rows therefore counts from the next
+row: with commands and states from one control loop (ros2_control publishes both each
+cycle) the stamps coincide; otherwise the fitted latency carries up to one row period.
+Names are matched to the model as LeRobot entries are
+(:func:`simreal.sysid.lerobot_logs.log_name`): a joint state's name to a joint, a
+command's name to an actuator or to the joint it drives.
 """
 
 from __future__ import annotations
@@ -68,13 +72,16 @@ def read_ros_log(
             names the file and the fix.
     """
     from rosbags.highlevel import AnyReader, AnyReaderError
+    from rosbags.serde import SerdeError
+    from rosbags.typesys import Stores, TypesysError, get_typestore
 
     if command_field is not None and command_field not in COMMAND_FIELDS:
         raise LogError(f"command field {command_field!r}: use one of {', '.join(COMMAND_FIELDS)}.")
     path = Path(path)
     bag = path.parent if path.suffix == ".db3" else path
     try:
-        with AnyReader([bag]) as reader:
+        # Bags recorded before ROS 2 Iron carry no message definitions: Humble's types then.
+        with AnyReader([bag], default_typestore=get_typestore(Stores.ROS2_HUMBLE)) as reader:
             topics = {c.topic: c.msgtype for c in reader.connections}
             _require_topic(path, topics, joint_topic, (JOINT_STATE,), "--joint-topic")
             command_types = (JOINT_STATE, FLOAT_ARRAY)
@@ -86,7 +93,7 @@ def read_ros_log(
                 message = reader.deserialize(raw, connection.msgtype)
                 target = states if connection.topic == joint_topic else commands
                 target.append((_stamp(message, stamp), message))
-    except (AnyReaderError, OSError, ValueError, KeyError) as error:
+    except (AnyReaderError, SerdeError, TypesysError, OSError, ValueError, KeyError) as error:
         raise LogError(f"{path}: cannot be read as a ROS 2 bag or MCAP file ({error}).") from None
     if not states or not commands:
         empty = joint_topic if not states else command_topic
@@ -141,16 +148,17 @@ def _state_columns(path: Path, states: list, model: mujoco.MjModel) -> dict[str,
         column = log_name(name, STATE, model)
         if column is None or not column.startswith("qpos:"):
             raise LogError(_unmatched(path, "joint state", name, model))
+    with_velocity = all(len(message.velocity) == len(names) for _, message in states)
     for time, message in states:
-        if list(message.name) != names:
+        if list(message.name) != names or len(message.position) != len(names):
             raise LogError(
-                f"{path}: the joint states change their names at {time * 1e-9:.3f} s; record a "
-                "fixed set of joints."
+                f"{path}: the joint state at {time * 1e-9:.3f} s names other joints or lacks a "
+                "position; record a fixed set of joints, each with its position."
             )
         columns["time"].append(time)
         for j, name in enumerate(names):
             columns.setdefault(f"qpos:{name.removesuffix('.pos')}", []).append(message.position[j])
-            if len(message.velocity) == len(names):
+            if with_velocity:  # velocities only where every message has them
                 columns.setdefault(f"qvel:{name.removesuffix('.pos')}", []).append(
                     message.velocity[j]
                 )
