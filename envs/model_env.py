@@ -61,9 +61,12 @@ class ModelEnv(MujocoEnv):
     metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array", "depth_array"]}  # noqa: RUF012
 
     def __init__(
-        self, model: str | Path, frame_skip: int = 5, render_mode: str | None = None,
-        **kwargs: Any,  # noqa: ANN401
+        self, model: str | Path | None = None, frame_skip: int = 5,
+        render_mode: str | None = None, **kwargs: Any,  # noqa: ANN401
     ) -> None:  # fmt: skip
+        if model is None:
+            raise ValueError("simreal/Model-v0 needs model=<an MJCF path or a catalog name, "
+                             "e.g. robosuite-models:z1>.")  # fmt: skip
         path = model_path(model)
         probe = mujoco.MjModel.from_xml_path(str(path))
         self.joint_names = [probe.joint(i).name for i in range(probe.njnt)

@@ -53,6 +53,8 @@ def test_an_interpolating_plant_fitted_as_held_is_half_a_period_late_and_warned(
     log = _log("linear")
     as_held = fit(_arm(), PARAMS, [dataclasses.replace(log, hold="zoh")], progress=None)
     assert as_held.as_dict()["latency.action"] == pytest.approx(0.015, abs=3e-4)  # biased
+    low, high = as_held.ci95
+    assert not low[2] <= 0.02 <= high[2]  # and its interval misses the truth
     assert any("fit better with --hold linear" in w for w in as_held.warnings)
     as_ramped = fit(_arm(), PARAMS, [log], progress=None)
     assert as_ramped.as_dict()["latency.action"] == pytest.approx(0.02, rel=1e-3)
@@ -104,8 +106,12 @@ def test_cli_hold_option_names_the_convention_and_refits(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "warning: the logs fit better" not in done.stdout
     assert "refit with --hold zoh: squared residual" in done.stdout
-    fitted = yaml.safe_load((tmp_path / "fit.yaml").read_text())["sysid"]["values"]
-    assert fitted["latency.action"] == pytest.approx(0.02, rel=1e-3)
+    document = yaml.safe_load((tmp_path / "fit.yaml").read_text())
+    assert document["sysid"]["values"]["latency.action"] == pytest.approx(0.02, rel=1e-3)
+    assert document["sysid"]["hold"] == "linear"
+    # The envs hold commands: a ramping robot is simulated half a log period later.
+    (term,) = [t for t in document["terms"] if t["param"] == "latency.action"]
+    assert term["centre"] == pytest.approx(0.025, rel=1e-3)
     done = run_cli("record", "--task", "simreal/PendulumSwingupReal-v0", "--hold", "linear",
                    "--out", "x.csv", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2 and "--hold apply to --model" in done.stderr

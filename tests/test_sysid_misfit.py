@@ -67,6 +67,11 @@ def test_a_saturating_plant_fitted_without_its_limit_is_reported_and_widened() -
     assert result.misfit.ratio[0] > 2 and result.misfit.inflation > 3
     # The reported errors carry the widening: the Jacobian's alone are smaller by its factor.
     assert result.std_errors[0] > 3 * 0.0013
+    # The widened intervals hold the damping and friction loss, not the biased mass or latency.
+    low, high = result.ci95
+    truth = [*HIDDEN.values(), 0.03]
+    inside = [bool(lo <= t <= hi) for lo, t, hi in zip(low, truth, high, strict=True)]
+    assert inside == [False, True, True, False]
 
 
 def test_fitting_the_limit_recovers_the_plant_and_clears_the_report() -> None:

@@ -376,9 +376,9 @@ class ActuatorForceLimitParam(ArrayParam):
     Saturation the model lacks (a motor driver that clips its current, a servo's torque
     limit) is the usual model mismatch; for a motor with a fixed gain, clipping the
     command at a fraction of its range is the same as this limit. An actuator without
-    a limit reads as the largest force its command range can ask for
-    (``|gain| * max |ctrlrange|``: the actuator force, before the gear), so the nominal
-    never binds.
+    a limit reads as the largest force its command range can ask for (a motor's
+    ``|gain| * max |ctrlrange|``, the actuator force before the gear; a servo's
+    ``kp`` times the range's span), so the nominal never binds.
     """
 
     def read(self, model: mujoco.MjModel) -> NDArray[np.float64]:
@@ -386,8 +386,11 @@ class ActuatorForceLimitParam(ArrayParam):
         row = self.rows[0]
         if model.actuator_forcelimited[row]:
             return np.array([float(np.max(np.abs(model.actuator_forcerange[row])))])
-        reach = abs(model.actuator_gainprm[row, 0]) * np.max(np.abs(model.actuator_ctrlrange[row]))
-        return np.array([float(reach)])
+        gain, ctrl = abs(model.actuator_gainprm[row, 0]), model.actuator_ctrlrange[row]
+        if model.actuator_biastype[row] == mujoco.mjtBias.mjBIAS_AFFINE:
+            # A servo's force is kp (ctrl - q): at most kp times the command range's span.
+            return np.array([float(gain * (ctrl[1] - ctrl[0]))])
+        return np.array([float(gain * np.max(np.abs(ctrl)))])
 
     def linear_targets(self, model: mujoco.MjModel) -> list[LinearTarget] | None:
         """Not linear: writing the limit also turns limiting on."""

@@ -74,8 +74,12 @@ class Misfit:
 
     @property
     def ratio(self) -> NDArray[np.float64]:
-        """Residual RMS over the noise floor, per joint."""
-        return self.rms / np.maximum(self.floor, 1e-300)
+        """Residual RMS over the noise floor, per joint (0 where the log shows no floor).
+
+        A joint whose reading never changes (a locked joint, a constant encoder) has no
+        measurable floor; it is left out rather than flagged.
+        """
+        return np.where(self.floor > 0, self.rms / np.maximum(self.floor, 1e-300), 0.0)
 
     @property
     def flagged(self) -> bool:
@@ -117,7 +121,7 @@ def assess_misfit(objective: Objective, x: NDArray[np.float64]) -> Misfit:
     stacked = np.vstack(list(residual.values()))
     rms = np.sqrt(np.nanmean(stacked**2, axis=0))
     floor = np.sqrt(np.mean(floors**2, axis=0))
-    j = int(np.argmax(rms / np.maximum(floor, 1e-300)))
+    j = int(np.argmax(np.where(floor > 0, rms / np.maximum(floor, 1e-300), 0.0)))
     best = (problem.recordings[0].source, 0.0, 0.0, -1.0)
     taus = []
     for r, rec in enumerate(problem.recordings):
@@ -125,7 +129,7 @@ def assess_misfit(objective: Objective, x: NDArray[np.float64]) -> Misfit:
         kept = np.isfinite(values)
         taus.append(correlation_time(values[kept]))
         step = float(np.median(np.diff(rec.time)))
-        width = max(2, int(round(WINDOW_SECONDS / step)))
+        width = min(max(2, int(round(WINDOW_SECONDS / step))), values.size)
         power = np.convolve(np.where(kept, values, 0.0) ** 2, np.ones(width), "valid")
         i = int(np.argmax(power))
         if power[i] > best[3]:

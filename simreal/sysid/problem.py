@@ -312,11 +312,14 @@ def bind_problem(
 def _binding_limit(
     model: mujoco.MjModel, actuator: int, recordings: Sequence[Recording], nominal: float
 ) -> float:
-    """A force limit's start: the model's, or 90% of the largest logged force if that never binds.
+    """A motor's force-limit start: the model's, or 90% of the peak logged force.
 
-    A limit above every force the logs command has no effect and so no gradient; a start
-    that clips the peaks lets the fit find where the plant saturates.
+    The peak is used when the model's limit never binds: a limit above every force the
+    logs command has no effect and so no gradient, and a start that clips the peaks lets
+    the fit find where the plant saturates.
     """
+    if model.actuator_biastype[actuator] != mujoco.mjtBias.mjBIAS_NONE:
+        return nominal  # a servo's force depends on the state too: its peak is not logged
     commanded = [
         np.max(np.abs(values)) for rec in recordings for name, values in rec.ctrl.items()
         if element_id(model, "actuator", name) == actuator

@@ -195,6 +195,8 @@ def only_joints(parser: argparse.ArgumentParser, recording: object, joints: str)
     import difflib
 
     names = [name.strip() for name in joints.split(",") if name.strip()]
+    if not names:
+        parser.error("--joints: name at least one joint, e.g. --joints shoulder,elbow.")
     for name in names:
         if name not in recording.qpos:
             close = difflib.get_close_matches(name, list(recording.qpos), n=3, cutoff=0.4)

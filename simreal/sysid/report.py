@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from numpy.typing import NDArray
 
 from simreal.atomic_io import write_atomic
 from simreal.sysid.fit import FitResult
@@ -32,10 +33,26 @@ MIN_RELATIVE_HALF_WIDTH = 0.01
 DR_FORMS = ("independent", "correlated")
 
 
+def held_equivalent(result: FitResult) -> NDArray[np.float64]:
+    """The fitted values as simulations that hold commands need them.
+
+    simreal's envs and vector env hold each command for a control step; a robot that ramps
+    its commands (``--hold linear``) acts, to first order, as one that holds them half a log
+    period later, so its fitted command latency is lengthened by that half period.
+    """
+    values = result.values.copy()
+    if result.holds is not None and result.holds.hold == "linear":
+        for i, p in enumerate(result.params):
+            if p.id == "latency.action":
+                values[i] += 0.5 * result.holds.period
+    return values
+
+
 def dr_terms(result: FitResult, form: str = "independent") -> list[dict[str, Any]]:
     """The DR terms centred on the fit (see the module docstring for the rule)."""
     terms = []
-    for p, value, se in zip(result.params, result.values, result.std_errors, strict=True):
+    values = held_equivalent(result)
+    for p, value, se in zip(result.params, values, result.std_errors, strict=True):
         if form == "correlated" and np.isfinite(se):
             std = max(se, MIN_RELATIVE_HALF_WIDTH * abs(value) / 2, 1e-12)
             terms.append({"param": p.id, "op": "set", "distribution": "truncated_normal",
@@ -88,6 +105,7 @@ def fit_document(
         "rms_before": result.rms_before,
         "rms_after": result.rms_after,
         "warnings": list(result.warnings),
+        "hold": result.holds.hold if result.holds is not None else "zoh",
         "logs": list(sources or []),
         "measurements": [trace.get("measurement", "") for trace in result.traces],
     }
