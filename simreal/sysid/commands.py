@@ -11,7 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from simreal.sysid.model_source import load_model, require_actuators
+from simreal.sysid.model_source import add_model_source, load_model, require_actuators
 from simreal.sysid.record_command import add_record_parser, run_record
 
 __all__ = ["add_parsers", "run_record", "run_sysid"]
@@ -29,13 +29,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "say what each log holds, write fit.yaml (a "
         "domain-randomization spec centred on the fit) and a plot of measured vs simulated.",
     )
-    model = sysid.add_mutually_exclusive_group(required=True)
-    model.add_argument(
-        "--model", type=Path,
-        help="the robot's MJCF file, or a model an installed package ships "
-        "(<package>:<model>, e.g. robosuite-models:z1)",
-    )  # fmt: skip
-    model.add_argument("--task", help="use a simreal task's nominal model")
+    add_model_source(sysid, "use a simreal task's nominal model (or a Gymnasium MuJoCo env's)")
     sysid.add_argument(
         "--log",
         type=Path,

@@ -11,6 +11,18 @@ import argparse
 from pathlib import Path
 
 
+def add_model_source(parser: argparse.ArgumentParser, task_help: str) -> None:
+    """Add the required ``--model`` / ``--task`` choice (``task_help`` says what a task is for)."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--model", type=Path,
+        help="the robot's MJCF file, or a model an installed package ships "
+        "(<package>:<model>, e.g. robosuite-models:z1, gymnasium-robotics:franka_kitchen, "
+        "dm_control:cartpole)",
+    )  # fmt: skip
+    source.add_argument("--task", help=task_help)
+
+
 def load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | None):  # noqa: ANN201
     """The model of ``--model`` (a path or a catalog name) or ``--task``, and the env if any."""
     import gymnasium as gym

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from simreal.cli_checks import int_at_least
-from simreal.sysid.model_source import load_model, require_actuators
+from simreal.sysid.model_source import add_model_source, load_model, require_actuators
 
 
 def add_record_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -25,14 +25,8 @@ def add_record_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SL
         "simreal task / real proxy) with a chirp, multisine or PRBS command within the actuator "
         "limits, and write the log (CSV, Parquet, HDF5 or NPZ, by the --out suffix).",
     )
-    source = record.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--model", type=Path,
-        help="MJCF file to simulate, or a model an installed package ships, e.g. "
-        "robosuite-models:z1, gymnasium-robotics:franka_kitchen, dm_control:cartpole",
-    )  # fmt: skip
-    source.add_argument(
-        "--task", help="simreal task or real-proxy id, e.g. simreal/PendulumSwingupReal-v0"
+    add_model_source(
+        record, "simreal task or real-proxy id to drive, e.g. simreal/PendulumSwingupReal-v0"
     )
     record.add_argument(
         "--excitation",
