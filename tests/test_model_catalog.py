@@ -102,3 +102,20 @@ def test_record_logs_only_the_joints_named(tmp_path: Path) -> None:
                    "--out", "bad.csv", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2 and "'joint9' is not a 1-DoF joint" in done.stderr
     assert not (tmp_path / "bad.csv").exists()
+
+
+def test_cli_fits_a_model_named_by_its_package(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text(
+        "params:\n  - {param: 'joint[joint0].damping', low: 0.2, high: 5.0}\n"
+    )
+    done = run_cli("record", "--model", "gymnasium:reacher", "--duration", "3", "--dt", "0.01",
+                   "--amplitude", "0.03", "--hidden", "joint[joint0].damping=1.5",
+                   "--joints", "joint0,joint1", "--out", "reacher.csv", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = run_cli("sysid", "--model", "gymnasium:reacher", "--log", "reacher.csv",
+                   "--params", "params.yaml", "--out", "fit.yaml", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    import yaml
+
+    fitted = yaml.safe_load((tmp_path / "fit.yaml").read_text())["sysid"]["values"]
+    assert fitted["joint[joint0].damping"] == pytest.approx(1.5, rel=1e-3)
