@@ -142,3 +142,29 @@ def term_bounds(distribution: object) -> tuple[float, float]:
             "finite low and high (its truncation bounds)."
         )
     return float(low), float(high)
+
+
+def bind_groups(raw: Any, terms: dict[str, Any]) -> tuple[CorrelatedGroup, ...]:  # noqa: ANN401
+    """Validate a spec's ``correlated`` blocks against its terms (``{id: Term}``).
+
+    Raises:
+        CorrelatedSpecError: For a malformed block, a parameter without a term, a member that
+            is not an ``op: set`` term of one block only, or one without finite bounds.
+    """
+    groups = parse_groups(raw)
+    seen: set[str] = set()
+    for index, group in enumerate(groups, start=1):
+        for pid in group.params:
+            if pid not in terms:
+                raise CorrelatedSpecError(
+                    f"correlated block {index}: {pid} has no term; give it one (op: set, "
+                    "its low and high the truncation bounds)."
+                )
+            if terms[pid].op != "set" or pid in seen:
+                raise CorrelatedSpecError(
+                    f"correlated block {index}: {pid} must be an op: set term of one block "
+                    "only (the joint draw is of its value)."
+                )
+            term_bounds(terms[pid].distribution)
+            seen.add(pid)
+    return groups

@@ -42,12 +42,7 @@ import yaml
 
 from simreal.parameters import ParamAddress
 from simreal.randomization.checks import log_centre_problem
-from simreal.randomization.correlated import (
-    CorrelatedGroup,
-    CorrelatedSpecError,
-    parse_groups,
-    term_bounds,
-)
+from simreal.randomization.correlated import CorrelatedGroup, CorrelatedSpecError, bind_groups
 from simreal.randomization.distributions import (
     Choice,
     Distribution,
@@ -219,32 +214,11 @@ def parse_spec(data: Any, source: str = "<dict>") -> DRSpec:  # noqa: ANN401
         if term.id in seen:
             raise SpecError(f"{term.id} appears in two terms; merge them into one.")
         seen.add(term.id)
-    groups = _parse_correlated(data.get("correlated", []), {t.id: t for t in terms})
-    return DRSpec(tuple(terms), width, source, groups)
-
-
-def _parse_correlated(raw: Any, terms: dict[str, Term]) -> tuple[CorrelatedGroup, ...]:  # noqa: ANN401
-    """Validate the ``correlated`` blocks against the terms they draw."""
     try:
-        groups = parse_groups(raw)
-        seen: set[str] = set()
-        for index, group in enumerate(groups, start=1):
-            for pid in group.params:
-                if pid not in terms:
-                    raise SpecError(
-                        f"correlated block {index}: {pid} has no term; give it one (op: set, "
-                        "its low and high the truncation bounds)."
-                    )
-                if terms[pid].op != "set" or pid in seen:
-                    raise SpecError(
-                        f"correlated block {index}: {pid} must be an op: set term of one block "
-                        "only (the joint draw is of its value)."
-                    )
-                term_bounds(terms[pid].distribution)
-                seen.add(pid)
+        groups = bind_groups(data.get("correlated", []), {t.id: t for t in terms})
     except CorrelatedSpecError as error:
         raise SpecError(str(error)) from None
-    return groups
+    return DRSpec(tuple(terms), width, source, groups)
 
 
 def _number(value: Any, what: str) -> float:  # noqa: ANN401
