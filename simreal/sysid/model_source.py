@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when a command runs, not when the CLI starts
+    import gymnasium as gym
+    import mujoco
 
 
 def add_model_source(parser: argparse.ArgumentParser, task_help: str) -> None:
@@ -23,7 +28,9 @@ def add_model_source(parser: argparse.ArgumentParser, task_help: str) -> None:
     source.add_argument("--task", help=task_help)
 
 
-def load_model(parser: argparse.ArgumentParser, path: Path | None, task: str | None):  # noqa: ANN201
+def load_model(
+    parser: argparse.ArgumentParser, path: Path | None, task: str | None
+) -> tuple[mujoco.MjModel, gym.Env | None]:
     """The model of ``--model`` (a path or a catalog name) or ``--task``, and the env if any."""
     import gymnasium as gym
     import mujoco
