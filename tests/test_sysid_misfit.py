@@ -88,3 +88,30 @@ def test_a_right_model_sits_on_the_noise_floor() -> None:
     result = fit(_pendulum(), PARAMS, [_log(saturation=None)], progress=None)
     assert result.misfit.ratio[0] == pytest.approx(1.0, abs=0.2)
     assert not any("cannot follow" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("proxy", "flagged"),
+    [("PendulumSwingupReal-v0", False), ("PendulumSwingupSaturatedReal-v0", True)],
+)
+def test_a_proxys_unmodelled_saturation_shows_in_the_residuals_structure(
+    proxy: str, flagged: bool
+) -> None:
+    """Under the 0.01 rad encoder the clipping stays near the floor, but its residual repeats."""
+    import gymnasium as gym
+
+    from simreal.envs.registry import task_for
+    from simreal.sysid.excitation import record_env
+    from simreal.sysid.problem import load_params
+
+    env = gym.make(f"simreal/{proxy}")
+    rng = np.random.default_rng(0)
+    commands = excitation("multisine", 20.0, float(env.unwrapped.dt),
+                          env.unwrapped.model.actuator_ctrlrange, rng)  # fmt: skip
+    log = record_env(env, commands, seed=0, rng=rng)
+    task = "simreal/PendulumSwingup-v0"
+    params = load_params(task_for(task).default_spec_path.with_name("sysid.yaml"))
+    result = fit(gym.make(task).unwrapped.model, params, [log], progress=None)
+    assert result.misfit.ratio.max() < 2  # the size of the residual alone would not tell
+    assert result.misfit.flagged == flagged
+    assert any("cannot follow" in w for w in result.warnings) == flagged

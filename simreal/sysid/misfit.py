@@ -7,10 +7,11 @@ comes from the log itself: white noise of standard deviation ``sigma`` gives thi
 differences of standard deviation ``sqrt(20) sigma``, while a smooth motion sampled
 fast gives nearly none, so a robust spread (the median absolute deviation) of each
 measured signal's third differences estimates its noise. A fitted residual more than
-:data:`MISFIT_RATIO` times that floor is a model mismatch: the fit says which signal
-and when, and widens its standard errors by the square root of the residuals'
-integrated autocorrelation time (a systematic error repeats from sample to sample, so
-the log holds fewer independent samples than rows).
+:data:`MISFIT_RATIO` times that floor, or one near the floor whose samples repeat
+(autocorrelation time above :data:`STRUCTURE_TAU`; white noise has 1), is a model
+mismatch: the fit says which signal and when, and widens its standard errors by the
+square root of the residuals' integrated autocorrelation time (a systematic error
+repeats from sample to sample, so the log holds fewer independent samples than rows).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 from simreal.sysid.objective import Objective
 
 MISFIT_RATIO = 2.0
+STRUCTURE_TAU = 3.0
 WINDOW_SECONDS = 0.5
 
 
@@ -83,8 +85,16 @@ class Misfit:
 
     @property
     def flagged(self) -> bool:
-        """Whether some joint's residual is more than :data:`MISFIT_RATIO` floors."""
-        return bool(np.max(self.ratio) > MISFIT_RATIO)
+        """Whether the residual is far above the floor, or near it but in structure.
+
+        More than :data:`MISFIT_RATIO` floors; or, at half a floor or more, residuals
+        that repeat from sample to sample (autocorrelation time above
+        :data:`STRUCTURE_TAU`), which white sensor noise does not do: a small effect
+        the model misses (a driver's saturation under a coarse encoder's noise) shows
+        there first.
+        """
+        ratio = float(np.max(self.ratio))
+        return ratio > MISFIT_RATIO or (ratio > 0.5 and self.tau > STRUCTURE_TAU)
 
     @property
     def inflation(self) -> float:
@@ -100,7 +110,8 @@ class Misfit:
         return (
             f"the model cannot follow qpos:{self.joints[j]}: its residual (RMS "
             f"{self.rms[j]:.3g}) is {self.ratio[j]:.1f} times the log's noise floor "
-            f"({self.floor[j]:.3g}), worst at {start:.1f}-{end:.1f} s of {log}; the model lacks "
+            f"({self.floor[j]:.3g}) and repeats over {self.tau:.1f} samples (noise: 1), worst "
+            f"at {start:.1f}-{end:.1f} s of {log}; the model lacks "
             "an effect of the plant (a saturating actuator: fit actuator[...].forcelimit; "
             "friction: joint[...].frictionloss; a gain: actuator[...].gear), so the standard "
             f"errors are widened {self.inflation:.1f}x for the correlated misfit."
