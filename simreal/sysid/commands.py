@@ -13,6 +13,7 @@ from pathlib import Path
 
 from simreal.sysid.model_source import add_model_source, load_model, require_actuators
 from simreal.sysid.record_command import add_record_parser, run_record
+from simreal.sysid.recording import HOLDS  # numpy only: the CLI starts light
 
 __all__ = ["add_parsers", "run_record", "run_sysid"]
 
@@ -45,7 +46,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "fit's standard errors drawn jointly with its correlations (default: %(default)s)",
     )  # fmt: skip
     sysid.add_argument(
-        "--hold", choices=("zoh", "linear"), default=None,
+        "--hold", choices=HOLDS, default=None,
         help="how the robot applies the logged commands between samples: zoh holds each "
         "until the next, linear ramps from one to the next (a driver that interpolates "
         "setpoints); the fit compares both and warns when the other fits better "

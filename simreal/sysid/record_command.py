@@ -14,6 +14,7 @@ from pathlib import Path
 
 from simreal.cli_checks import int_at_least
 from simreal.sysid.model_source import add_model_source, load_model, require_actuators
+from simreal.sysid.recording import HOLDS  # numpy only: the CLI starts light
 
 
 def add_record_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -72,7 +73,7 @@ def add_record_parser(commands: argparse._SubParsersAction) -> None:  # noqa: SL
         help="command latency in seconds, --model only (default: 0)",
     )
     record.add_argument(
-        "--hold", choices=("zoh", "linear"), default="zoh",
+        "--hold", choices=HOLDS, default="zoh",
         help="--model only: the simulated robot holds each command until the next (zoh) or "
         "ramps from one to the next (linear) (default: %(default)s)",
     )  # fmt: skip
