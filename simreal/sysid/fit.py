@@ -37,10 +37,11 @@ from numpy.typing import NDArray
 
 from simreal.sysid.hold_check import HoldComparison, compare_holds
 from simreal.sysid.misfit import Misfit, assess_misfit
-from simreal.sysid.objective import Objective
+from simreal.sysid.objective import EPS_PARAM, Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
 from simreal.sysid.replay import make_segments
+from simreal.sysid.secant import SecantJacobian
 from simreal.sysid.uncertainty import LOSSES, robust_scale, uncertainty
 
 # Steps (unit-box coordinates) of the finite differences whose median gives the
@@ -50,6 +51,10 @@ UNCERTAINTY_STEPS = (1e-6, -1e-6, 1e-5, -1e-5, 1e-4, -1e-4)
 # sensor noise, far smaller changes are not significant, and chasing them to SciPy's 1e-8
 # cost a 20 s reacher fit 36 more Jacobians.
 FTOL = 1e-6
+# The stages before the last only bring the next one a good start (it refits everything on
+# longer segments), so they stop at a 1e-3 change: on the rig that halves their Jacobians and
+# the fitted values move by 1e-5 relative.
+EARLY_STAGE_FTOL = 1e-3
 
 
 @dataclass
@@ -215,7 +220,7 @@ def fit(
         result = scipy.optimize.least_squares(
             objective.residuals,
             x0,
-            jac=objective.sparse_jacobian,
+            jac=SecantJacobian(objective),
             tr_solver="lsmr",
             bounds=(lower, upper),
             x_scale="jac",
@@ -223,7 +228,7 @@ def fit(
             f_scale=f_scale,
             method="trf",
             max_nfev=max_iterations,
-            ftol=FTOL,
+            ftol=FTOL if stage == len(segment_seconds) else EARLY_STAGE_FTOL,
         )
         x = result.x
         theta = objective.values(x)
@@ -237,12 +242,16 @@ def fit(
                 f"stage {stage}/{len(segment_seconds)}: {len(segments)} segments of {seconds:g} s, "
                 f"rms {rms_before:.3g} -> {rms_after:.3g} in {result.nfev} evaluations; {shown}"
             )
-    # The unweighted Jacobian at the solution (least_squares returns it so for the linear loss;
-    # for a robust loss its rows are rescaled, so it is recomputed); its parameter columns are
+    # A fresh, unweighted Jacobian at the solution (the stage stepped with secant state
+    # blocks, and a robust loss rescales the rows it returns); its parameter columns are
     # re-estimated robustly (contacts make the dynamics kinked, and one finite difference
     # across a kink is far off). The loss's weights are applied once, in uncertainty().
-    jac = result.jac.toarray() if loss == "linear" else objective.jacobian(x)
-    jac[:, : objective.n_params] = objective.parameter_jacobian(x, UNCERTAINTY_STEPS)
+    segments = range(len(objective.segments))
+    _, forward, blocks = objective.differences(x, segments)
+    jac = objective.assemble(forward, [blocks[k] for k in segments]).toarray()
+    jac[:, : objective.n_params] = objective.parameter_jacobian(
+        x, UNCERTAINTY_STEPS, known={EPS_PARAM: forward}
+    )
     std_errors, correlation, notes = uncertainty(
         jac, result.fun, objective.span, theta, problem.params, loss, f_scale
     )

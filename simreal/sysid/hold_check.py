@@ -121,7 +121,9 @@ def compare_holds(
     hold = problem.recordings[0].hold
     other = next(h for h in HOLDS if h != hold)
     period = float(np.median(np.concatenate([np.diff(r.time) for r in problem.recordings])))
-    fitted_residuals = objective.residuals(x)
+    fitted_residuals = objective.cached_residuals(x)
+    if fitted_residuals is None:
+        fitted_residuals = objective.residuals(x)
     cost = {hold: float(np.sum(fitted_residuals**2))}
     delay = {hold: objective.setting(x).delay}
     matrix = scipy.sparse.csr_matrix(jacobian)
