@@ -1,11 +1,10 @@
-"""The fit's Jacobian: sparse assembly, reused residuals, and secant state blocks."""
+"""The fit's Jacobian: sparse assembly and reused residuals."""
 
 from __future__ import annotations
 
 import mujoco
 import numpy as np
 import pytest
-import scipy.optimize
 
 from simreal.model_catalog import resolve_model
 from simreal.sysid.excitation import excitation, record
@@ -13,7 +12,6 @@ from simreal.sysid.objective import EPS_PARAM, EPS_STATE, Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
 from simreal.sysid.replay import ControlSignal, make_segments
-from simreal.sysid.secant import SecantJacobian
 
 # Gymnasium's reacher, two logged joints: a model nobody here wrote.
 HIDDEN = {"joint[joint0].damping": 1.3, "joint[joint1].armature": 0.85}
@@ -80,51 +78,18 @@ def test_residuals_cached_at_a_point_are_not_reused_for_another_log_convention(o
     assert objective.cached_residuals(x) is None
 
 
-def test_a_secant_block_reproduces_the_residual_change_of_the_step_it_learned_from(
-    objective,
-) -> None:
-    """Broyden's condition: the updated block maps the state step onto what it must explain.
-
-    The step moves the damping and armature a lot, which changes how the trajectory
-    depends on its initial state; the old block mispredicts, the updated one does not.
-    """
-    jacobian = SecantJacobian(objective, mismatch=np.inf)
-    x0 = _start(objective)
-    objective.residuals(x0)
-    jacobian(x0)
-    old_blocks, old_columns = [b.copy() for b in jacobian.blocks], jacobian.columns.copy()
-    x1 = x0.copy()
-    x1[:2] += 0.2
-    x1[objective.n_params :] += 0.05 * np.random.default_rng(0).standard_normal(x0.size - 3)
-    r0, r1 = objective.residuals(x0), objective.residuals(x1)
-    jacobian(x1)
-    assert jacobian.blocks_differenced == len(objective.segments)  # none afresh at x1
-    ds = objective.states(x1) - objective.states(x0)
-    explained = old_columns @ (x1 - x0)[:3]
-    for k, block in enumerate(jacobian.blocks):
-        rows = slice(objective.offsets[k], objective.offsets[k + 1])
-        change = (r1 - r0 - explained)[rows]
-        assert np.linalg.norm(old_blocks[k] @ ds[k] - change) > 1e-2 * np.linalg.norm(change)
-        assert np.linalg.norm(block @ ds[k] - change) < 1e-9 * np.linalg.norm(change)
-
-
-def test_secant_fit_reaches_the_plain_fit_while_differencing_fewer_state_blocks(
-    objective,
-) -> None:
-    x0 = _start(objective)
-    bounds = (np.r_[np.zeros(3), np.full(x0.size - 3, -np.inf)],
-              np.r_[np.ones(3), np.full(x0.size - 3, np.inf)])  # fmt: skip
-    results = {}
-    for mismatch in (0.0, 0.5):
-        jacobian = SecantJacobian(objective, mismatch=mismatch)
-        result = scipy.optimize.least_squares(
-            objective.residuals, x0, jac=jacobian, bounds=bounds, x_scale="jac",
-            tr_solver="lsmr", ftol=1e-10, max_nfev=60,
-        )  # fmt: skip
-        results[mismatch] = (objective.values(result.x), jacobian)
-    plain, secant = results[0.0], results[0.5]
-    assert plain[1].blocks_differenced == plain[1].calls * len(objective.segments)
-    assert secant[1].blocks_differenced < 0.6 * secant[1].calls * len(objective.segments)
-    np.testing.assert_allclose(secant[0], plain[0], rtol=1e-4)
-    np.testing.assert_allclose(secant[0][:2], list(HIDDEN.values()), rtol=1e-3)
-    assert secant[0][2] == pytest.approx(0.03, abs=1e-4)
+def test_a_jacobian_after_the_residuals_at_the_same_point_replays_no_base(objective) -> None:
+    """The trust region evaluates a point, then asks its Jacobian: the base is not replayed."""
+    x = _start(objective)
+    n_seg, per_segment = len(objective.segments), objective.n_params + 2 * objective.m
+    replayed = []
+    simulate = objective.replayer.simulate
+    objective.replayer.simulate = lambda jobs: replayed.append(len(jobs)) or simulate(jobs)
+    try:
+        fresh = objective.sparse_jacobian(x + 1e-3).toarray()  # nothing cached there
+        objective.residuals(x)
+        objective.sparse_jacobian(x)
+    finally:
+        objective.replayer.simulate = simulate
+    assert replayed == [n_seg * (1 + per_segment), n_seg, n_seg * per_segment]
+    assert np.abs(fresh).max() > 0

@@ -41,7 +41,6 @@ from simreal.sysid.objective import EPS_PARAM, Objective
 from simreal.sysid.problem import FitParam, bind_problem
 from simreal.sysid.recording import Recording
 from simreal.sysid.replay import make_segments
-from simreal.sysid.secant import SecantJacobian
 from simreal.sysid.uncertainty import LOSSES, robust_scale, uncertainty
 
 # Steps (unit-box coordinates) of the finite differences whose median gives the
@@ -220,7 +219,7 @@ def fit(
         result = scipy.optimize.least_squares(
             objective.residuals,
             x0,
-            jac=SecantJacobian(objective),
+            jac=objective.sparse_jacobian,
             tr_solver="lsmr",
             bounds=(lower, upper),
             x_scale="jac",
@@ -242,13 +241,12 @@ def fit(
                 f"stage {stage}/{len(segment_seconds)}: {len(segments)} segments of {seconds:g} s, "
                 f"rms {rms_before:.3g} -> {rms_after:.3g} in {result.nfev} evaluations; {shown}"
             )
-    # A fresh, unweighted Jacobian at the solution (the stage stepped with secant state
-    # blocks, and a robust loss rescales the rows it returns); its parameter columns are
+    # A fresh, unweighted Jacobian at the solution (a robust loss rescales the rows that
+    # least_squares returns); its parameter columns are
     # re-estimated robustly (contacts make the dynamics kinked, and one finite difference
     # across a kink is far off). The loss's weights are applied once, in uncertainty().
-    segments = range(len(objective.segments))
-    _, forward, blocks = objective.differences(x, segments)
-    jac = objective.assemble(forward, [blocks[k] for k in segments]).toarray()
+    _, forward, blocks = objective.differences(x)
+    jac = objective.assemble(forward, blocks).toarray()
     jac[:, : objective.n_params] = objective.parameter_jacobian(
         x, UNCERTAINTY_STEPS, known={EPS_PARAM: forward}
     )

@@ -214,8 +214,8 @@ class Objective:
         Its parameter columns are dense; its state columns are block diagonal (a segment's
         residuals depend on its own initial state only).
         """
-        _, columns, blocks = self.differences(x, range(len(self.segments)))
-        return self.assemble(columns, [blocks[k] for k in range(len(self.segments))])
+        _, columns, blocks = self.differences(x)
+        return self.assemble(columns, blocks)
 
     def jacobian(self, x: NDArray) -> NDArray:
         """:meth:`sparse_jacobian` as a dense array."""
@@ -233,22 +233,15 @@ class Objective:
             return residuals
         return None
 
-    def differences(
-        self, x: NDArray, state_segments: Sequence[int]
-    ) -> tuple[NDArray, NDArray, dict[int, NDArray]]:
-        """Forward differences at ``x``: every parameter column, the chosen segments' states.
+    def differences(self, x: NDArray) -> tuple[NDArray, NDArray, list[NDArray]]:
+        """Forward differences at ``x`` in every decision variable, in one rollout call.
 
-        All in one rollout call. The residuals at ``x`` are reused from the last
-        :meth:`residuals` call when it was at ``x`` (the trust region evaluates a point
-        before it asks for its Jacobian).
-
-        Args:
-            x: The decision vector.
-            state_segments: Segments whose ``(rows, 2 m)`` state blocks to difference.
+        The residuals at ``x`` are reused from the last :meth:`residuals` call when it was
+        at ``x`` (the trust region evaluates a point before it asks for its Jacobian).
 
         Returns:
-            The residuals at ``x``, the ``(rows, n_params)`` parameter columns, and
-            ``{segment: state block}`` for ``state_segments``.
+            The residuals at ``x``, the ``(rows, n_params)`` parameter columns, and per
+            segment its ``(rows, 2 m)`` block of initial-state columns.
         """
         states, n_seg, n_par, m = self.states(x), len(self.segments), self.n_params, self.m
         base_setting = self.setting(x)
@@ -261,7 +254,7 @@ class Objective:
             jobs += self.jobs(settings[-1][0], states)
         scales = np.concatenate([self.q_scale, self.v_scale])
         perturbations = []
-        for k in state_segments:
+        for k in range(n_seg):
             for j in range(2 * m):
                 step = EPS_STATE * max(1.0, scales[j])
                 perturbed = states[k].copy()
@@ -281,8 +274,7 @@ class Objective:
                 [self.segment_residual(k, *next(sims), setting) for k in range(n_seg)]
             )
             columns[:, i] = (moved - base) / taken
-        blocks = {k: np.empty((self.offsets[k + 1] - self.offsets[k], 2 * m))
-                  for k in state_segments}  # fmt: skip
+        blocks = [np.empty((self.offsets[k + 1] - self.offsets[k], 2 * m)) for k in range(n_seg)]
         for k, j, step in perturbations:
             rows = slice(self.offsets[k], self.offsets[k + 1])
             blocks[k][:, j] = (self.segment_residual(k, *next(sims), base_setting)
