@@ -29,7 +29,7 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from simreal.parameters.binding import bind
+from simreal.parameters import bind
 
 OPS = ("set", "add", "scale")
 

@@ -17,6 +17,21 @@ and clips values without further name lookups.
 """
 
 from simreal.parameters.address import EFFECT_IDS, ParamAddress
-from simreal.parameters.binding import BoundParam, bind, supported_attributes
+from simreal.parameters.binding import bind
+from simreal.parameters.bound_param import BoundParam, OptionParam
+from simreal.parameters.catalog import supported_attributes
+from simreal.parameters.elements import element_id, element_names, model_array
+from simreal.parameters.param_kinds import ActuatorForceLimitParam
 
-__all__ = ["EFFECT_IDS", "BoundParam", "ParamAddress", "bind", "supported_attributes"]
+__all__ = [
+    "EFFECT_IDS",
+    "ActuatorForceLimitParam",
+    "BoundParam",
+    "OptionParam",
+    "ParamAddress",
+    "bind",
+    "element_id",
+    "element_names",
+    "model_array",
+    "supported_attributes",
+]

@@ -17,8 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from simreal.parameters import BoundParam, bind
-from simreal.parameters.binding import model_array
+from simreal.parameters import BoundParam, bind, model_array
 from simreal.randomization.checks import latency_problem, log_centre_problem
 from simreal.randomization.correlated import CompiledGroup, CorrelatedGroup, term_bounds
 from simreal.randomization.distributions import (
@@ -406,7 +405,7 @@ class BoundSpec:
                 if isinstance(bound.param, EffectParam):
                     values[sl] = bound.param.write(self.model, values[sl])
                 else:
-                    bound.param._write(self.model, values[sl])  # noqa: SLF001
+                    bound.param.write_clipped(self.model, values[sl])
         if full:
             self._current[:] = values
             dynamics = self._any_dynamics

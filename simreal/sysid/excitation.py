@@ -14,8 +14,7 @@ import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from simreal.parameters import bind
-from simreal.parameters.binding import element_names
+from simreal.parameters import bind, element_names
 from simreal.sysid.recording import Recording
 from simreal.sysid.replay import ControlSignal
 

@@ -40,8 +40,13 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from simreal.parameters import BoundParam, ParamAddress, bind
-from simreal.parameters.binding import ActuatorForceLimitParam, element_id
+from simreal.parameters import (
+    ActuatorForceLimitParam,
+    BoundParam,
+    ParamAddress,
+    bind,
+    element_id,
+)
 from simreal.sysid.recording import LogError, Recording
 
 LATENCY = "latency.action"

@@ -31,7 +31,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from simreal.parameters.binding import OptionParam, model_array
+from simreal.parameters import OptionParam, model_array
 from simreal.randomization import DRSpec
 from simreal.vector.batched_effects import BatchedEffects
 from simreal.vector.batched_task import NotBatchableError, batched_task_for
