@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
-from simreal.wrappers.randomizable import RandomizableWrapper
+
+class EffectSettings(Protocol):
+    """What randomization needs of an effect's owner: settings readable and writable by id.
+
+    :class:`simreal.wrappers.randomizable.RandomizableWrapper` (the single env's wrappers) is
+    one; randomization itself stays free of Gymnasium.
+    """
+
+    PARAMS: ClassVar[dict[str, tuple[str, float]]]
+
+    def set_param(self, param_id: str, value: float) -> None:
+        """Set one setting by id."""
+
+    def get_param(self, param_id: str) -> float:
+        """Return one setting by id."""
 
 
 @dataclass
@@ -16,7 +31,7 @@ class EffectParam:
     """A setting owned by an effect wrapper (latency, noise, pushes)."""
 
     id: str
-    wrapper: RandomizableWrapper
+    wrapper: EffectSettings
     nominal: NDArray[np.float64]
     choices: None = None
     dynamics: bool = False

@@ -10,109 +10,21 @@ relative to the nominal saved at binding. The Gymnasium wrapper only decides
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr, ndtri
 
-from simreal.parameters import BoundParam, bind, model_array
+from simreal.parameters import BoundParam, model_array
 from simreal.randomization.checks import latency_problem, log_centre_problem
 from simreal.randomization.correlated import CompiledGroup, CorrelatedGroup, term_bounds
-from simreal.randomization.distributions import (
-    Choice,
-    Distribution,
-    Fixed,
-    LogUniform,
-    Normal,
-    TruncatedNormal,
-    Uniform,
-)
-from simreal.randomization.effect_param import EffectParam
-from simreal.randomization.spec import DRSpec, SpecError, Term
-from simreal.wrappers.randomizable import RandomizableWrapper
+from simreal.randomization.draws import CHOICE, INVERSE_CDF, BoundTerm, family_of
+from simreal.randomization.effect_param import EffectParam, EffectSettings
+from simreal.randomization.spec import DRSpec, SpecError
+from simreal.randomization.term_binding import bind_term
 
 Values = dict[str, NDArray[np.float64]]
-
-_UNIFORM, _LOG_UNIFORM, _NORMAL, _TRUNCATED, _FIXED, _CHOICE = range(6)
-
-
-def _family(dist: Distribution) -> tuple[int, tuple[float, float, float, float]]:
-    """Return a distribution's family code and its four parameters for vectorised draws."""
-    if isinstance(dist, Uniform):
-        return _UNIFORM, (dist.low, dist.high, 0.0, 0.0)
-    if isinstance(dist, LogUniform):
-        return _LOG_UNIFORM, (np.log(dist.low), np.log(dist.high), 0.0, 0.0)
-    if isinstance(dist, TruncatedNormal):
-        a = float(ndtr((dist.low - dist.mean_) / dist.std))
-        b = float(ndtr((dist.high - dist.mean_) / dist.std))
-        return _TRUNCATED, (dist.mean_, dist.std, a, b)
-    if isinstance(dist, Normal):
-        return _NORMAL, (dist.mean_, dist.std, 0.0, 0.0)
-    if isinstance(dist, Fixed):
-        return _FIXED, (dist.value, 0.0, 0.0, 0.0)
-    return _CHOICE, (0.0, 0.0, 0.0, 0.0)
-
-
-def _open_unit(u: NDArray) -> NDArray:
-    return np.clip(u, 1e-16, 1.0 - 1e-16)
-
-
-# Inverse-CDF transforms of uniform draws, one per family: vectorised over all terms.
-_SAMPLERS = {
-    _UNIFORM: lambda u, p: p[:, 0] + (p[:, 1] - p[:, 0]) * u,
-    _LOG_UNIFORM: lambda u, p: np.exp(p[:, 0] + (p[:, 1] - p[:, 0]) * u),
-    _NORMAL: lambda u, p: p[:, 0] + p[:, 1] * ndtri(_open_unit(u)),
-    _TRUNCATED: lambda u, p: (
-        p[:, 0] + p[:, 1] * ndtri(_open_unit(p[:, 2] + (p[:, 3] - p[:, 2]) * u))
-    ),
-    _FIXED: lambda u, p: p[:, 0].copy(),
-}
-
-
-@dataclass
-class BoundTerm:
-    """A term resolved against a model: its parameter and its centre."""
-
-    term: Term
-    param: BoundParam | EffectParam
-    centre: NDArray[np.float64]
-
-    @property
-    def id(self) -> str:
-        """Canonical id."""
-        return self.term.id
-
-    def sample(self, rng: np.random.Generator, width: float) -> NDArray[np.float64]:
-        """Draw one value (physical units, before clipping) at ``width``."""
-        dist = self.term.distribution
-        n = 1 if self.term.shared else self.param.size
-        draws = np.broadcast_to(dist.draw(rng, n), (self.param.size,)).astype(np.float64)
-        width = width * self.term.width_factor
-        if isinstance(dist, Choice):
-            keep = rng.random() < min(width, 1.0)
-            widened = draws if keep else self.centre
-        else:
-            widened = dist.widen(draws, self.centre, width)
-        return self._apply_op(widened)
-
-    def _apply_op(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        nominal = self.param.nominal
-        if self.term.op == "scale":
-            return nominal * x
-        if self.term.op == "add":
-            return nominal + x
-        return np.broadcast_to(x, nominal.shape).copy()
-
-    def op_value(self, physical: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Convert a physical value into the operation's units (inverse of the op)."""
-        nominal = self.param.nominal
-        if self.term.op == "scale":
-            return physical / np.where(nominal != 0, nominal, 1.0)
-        if self.term.op == "add":
-            return physical - nominal
-        return physical
 
 
 class BoundSpec:
@@ -131,6 +43,14 @@ class BoundSpec:
         episode_seconds: Episode duration, to reject latencies longer than an episode.
         width: The width the env samples at (default: the spec's), for that check.
 
+    Attributes:
+        model_groups: The linear writes, ``{model array: (flat indices, coefficients,
+            components of the flat vector)}``: one scatter per array (a batched
+            simulator scatters them into per-simulation fields).
+        nonlinear_terms: ``(term, slice)`` of the terms written one by one (orientations,
+            texture choices, effect settings).
+        writes_dynamics: Whether any term changes a quantity that needs ``mj_setConst``.
+
     Raises:
         SpecError: If a term cannot bind (unknown element, missing wrapper, a scale
             of a quantity whose nominal is 0, a log-uniform term about a centre that
@@ -141,7 +61,7 @@ class BoundSpec:
         self,
         spec: DRSpec,
         model: mujoco.MjModel | None,
-        effects: Mapping[str, RandomizableWrapper] | None = None,
+        effects: Mapping[str, EffectSettings] | None = None,
         episode_seconds: float | None = None,
         width: float | None = None,
     ) -> None:
@@ -150,63 +70,11 @@ class BoundSpec:
         self.terms: list[BoundTerm] = []
         effects = effects or {}
         for term in spec.terms:
-            self.terms.append(self._bind_term(term, model, effects))
+            self.terms.append(bind_term(term, model, effects))
         self.check_latency(spec.width if width is None else width, episode_seconds)
         self.nominal: Values = {t.id: t.param.nominal.copy() for t in self.terms}
         self._scratch = mujoco.MjData(model) if model is not None else None
         self._compile()
-
-    @staticmethod
-    def _bind_term(
-        term: Term, model: mujoco.MjModel | None, effects: Mapping[str, RandomizableWrapper]
-    ) -> BoundTerm:
-        if term.param.kind == "effect":
-            if term.id not in effects:
-                raise SpecError(
-                    f"{term.id}: the env has no wrapper for it; build the env with "
-                    "simreal.make(..., dr=spec), which adds one, or wrap it yourself "
-                    "(simreal.wrappers.latency / noise / pushes)."
-                )
-            wrapper = effects[term.id]
-            param: BoundParam | EffectParam = EffectParam(
-                term.id, wrapper, np.array([wrapper.get_param(term.id)])
-            )
-        else:
-            if model is None:
-                raise SpecError(f"{term.id}: the env holds no MuJoCo model to randomize.")
-            try:
-                param = bind(term.param, model)
-            except ValueError as error:
-                raise SpecError(str(error)) from None
-        if term.labels is not None:
-            if param.choices is None:
-                raise SpecError(f"{term.id}: named choices need a choice parameter (a texture).")
-            unknown = [name for name in term.labels if name not in param.choices]
-            if unknown:
-                raise SpecError(
-                    f"{term.id}: unknown choice(s) {unknown}; "
-                    f"the model offers {list(param.choices)}."
-                )
-            values = tuple(float(param.choices.index(name)) for name in term.labels)
-            term = replace(term, distribution=replace(term.distribution, values=values))
-        if term.op == "scale" and np.all(param.nominal == 0):
-            raise SpecError(
-                f"{term.id}: its nominal value is 0, so scaling never moves it; "
-                "use op: set or op: add."
-            )
-        if term.centre is not None:
-            centre = np.full(param.size, term.centre)
-        elif term.op == "scale":
-            centre = np.ones(param.size)
-        elif term.op == "add":
-            centre = np.zeros(param.size)
-        else:
-            centre = param.nominal.copy()
-        where = "the centre given" if term.centre is not None else "the nominal of an op: set term"
-        problem = log_centre_problem(term.distribution, float(np.min(centre)), where)
-        if problem is not None:
-            raise SpecError(f"{term.id}: {problem}.")
-        return BoundTerm(term, param, centre)
 
     def check_latency(self, width: float, episode_seconds: float | None) -> None:
         """Refuse a latency term that reaches ``episode_seconds`` when drawn at ``width``.
@@ -256,10 +124,10 @@ class BoundSpec:
             dist = t.term.distribution
             n = 1 if t.term.shared else t.param.size
             draw_of.append(n_draws + (np.zeros(t.param.size, np.intp) if n == 1 else np.arange(n)))
-            code, prm = _family(dist)
+            code, prm = family_of(dist)
             family += [code] * n
             params += [prm] * n
-            if code == _CHOICE:
+            if code == CHOICE:
                 choices.append((np.arange(n_draws, n_draws + n), dist))
                 keep.append((self.slices[t.id], i))
             n_draws += n
@@ -268,7 +136,7 @@ class BoundSpec:
         self._params = np.array(params, np.float64).reshape(n_draws, 4)
         family_arr = np.array(family)
         self._family_index = {
-            code: np.flatnonzero(family_arr == code) for code in set(family) if code != _CHOICE
+            code: np.flatnonzero(family_arr == code) for code in set(family) if code != CHOICE
         }
         self._choices = choices
         self._keep_slices = [sl for sl, _ in keep]
@@ -284,27 +152,29 @@ class BoundSpec:
         )
         # Writes: linear scatters grouped by array, the rest one by one.
         groups: dict[str, list] = {}
-        self._special: list[tuple[BoundTerm, slice]] = []
+        self.nonlinear_terms: list[tuple[BoundTerm, slice]] = []
         for t in self.terms:
             targets = (
                 t.param.linear_targets(self.model) if isinstance(t.param, BoundParam) else None
             )
             if targets is None:
-                self._special.append((t, self.slices[t.id]))
+                self.nonlinear_terms.append((t, self.slices[t.id]))
                 continue
             for target in targets:
                 groups.setdefault(target.array, []).append(
                     (target.index, target.coeff, target.component + self.slices[t.id].start)
                 )
-        self._groups = {
+        self.model_groups = {
             name: tuple(np.concatenate([e[k] for e in entries]) for k in range(3))
             for name, entries in groups.items()
         }
         # Flat views into the model's arrays: MjModel memory never moves, so they stay valid.
-        self._views = {name: model_array(self.model, name).reshape(-1) for name in self._groups}
+        self._views = {
+            name: model_array(self.model, name).reshape(-1) for name in self.model_groups
+        }
         self._current = self._nominal_vec.copy()
         self._any_round = bool(self._round.any())
-        self._any_dynamics = bool(self._dynamics.any())
+        self.writes_dynamics = bool(self._dynamics.any())
         self._groups_drawn = [self._compile_group(group) for group in self.spec.correlated]
 
     def _compile_group(self, group: CorrelatedGroup) -> CompiledGroup:
@@ -331,7 +201,7 @@ class BoundSpec:
         x = np.empty(self._n_draws)
         p = self._params
         for code, idx in self._family_index.items():
-            x[idx] = _SAMPLERS[code](u[idx], p[idx])
+            x[idx] = INVERSE_CDF[code](u[idx], p[idx])
         for idx, dist in self._choices:
             cumulative = np.cumsum(dist.probs or np.full(len(dist.values), 1 / len(dist.values)))
             pick = np.minimum(
@@ -391,7 +261,7 @@ class BoundSpec:
         if self._any_round:
             values = np.where(self._round, (values > 0.5).astype(np.float64), values)
         full = mask is None
-        for name, (index, coeff, comp) in self._groups.items():
+        for name, (index, coeff, comp) in self.model_groups.items():
             target = self._views[name]
             if full:
                 target[index] = coeff * values[comp]
@@ -399,7 +269,7 @@ class BoundSpec:
             chosen = mask[comp]
             if chosen.any():
                 target[index[chosen]] = coeff[chosen] * values[comp[chosen]]
-        for bound, sl in self._special:
+        for bound, sl in self.nonlinear_terms:
             if full or mask[sl].any():
                 # Values are clipped already; effects and non-linear writes take them as they are.
                 if isinstance(bound.param, EffectParam):
@@ -408,7 +278,7 @@ class BoundSpec:
                     bound.param.write_clipped(self.model, values[sl])
         if full:
             self._current[:] = values
-            dynamics = self._any_dynamics
+            dynamics = self.writes_dynamics
         else:
             self._current[mask] = values[mask]
             dynamics = bool((self._dynamics & mask).any())

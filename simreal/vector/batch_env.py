@@ -156,9 +156,9 @@ class BatchedVectorEnv(VectorEnv):
         self._expanded: dict[str, NDArray] = {}
         self._option_params: list[OptionParam] = []
         if self.bound is not None:
-            for name in self.bound._groups:  # noqa: SLF001
+            for name in self.bound.model_groups:
                 self._expanded[name] = self.batch.expand(name)
-            for bound_term, _ in self.bound._special:  # noqa: SLF001
+            for bound_term, _ in self.bound.nonlinear_terms:
                 param = bound_term.param
                 if isinstance(param, OptionParam):
                     self._expanded[f"opt.{param.attribute}"] = self.batch.expand(
@@ -210,7 +210,7 @@ class BatchedVectorEnv(VectorEnv):
         for name, expanded in self._expanded.items():
             source = model_array(self.base.model, name)
             expanded[i] = source
-        if bound._any_dynamics:  # noqa: SLF001
+        if bound.writes_dynamics:
             self.batch.set_const([i])
         self.effects.set_values(i, applied)
 
