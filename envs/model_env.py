@@ -18,7 +18,7 @@ work on it as on the tasks.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import mujoco
 import numpy as np
@@ -26,6 +26,7 @@ from gymnasium import spaces
 from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
 from numpy.typing import NDArray
 
+from simreal.envs.task_arrays import State, TaskArrays, state_of
 from simreal.model_catalog import is_model_name, resolve_model
 
 _ONE_DOF = (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
@@ -48,6 +49,18 @@ def model_path(model: str | Path) -> Path:
     return path.resolve()
 
 
+class ModelArrays(TaskArrays):
+    """``simreal/Model-v0`` over N simulations: the encoders' reading, no reward."""
+
+    def observe(self, s: State) -> NDArray:
+        """1-DoF joint positions, then velocities."""
+        return encoder_observation(s["qpos"], s["qvel"], self.env.qpos_adr, self.env.dof_adr)
+
+    def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """No reward: a robot, not a task."""
+        return {"none": np.zeros(len(s["qpos"]))}
+
+
 class ModelEnv(MujocoEnv):
     """One MuJoCo model as an env (see the module docstring).
 
@@ -59,6 +72,7 @@ class ModelEnv(MujocoEnv):
     """
 
     metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array", "depth_array"]}  # noqa: RUF012
+    arrays: ClassVar[type[TaskArrays]] = ModelArrays
 
     def __init__(
         self, model: str | Path | None = None, frame_skip: int = 5,
@@ -80,10 +94,11 @@ class ModelEnv(MujocoEnv):
         MujocoEnv.__init__(self, str(path), frame_skip, observation_space,
                            render_mode=render_mode, **kwargs)  # fmt: skip
         self.model_name = str(model)
+        self.task_arrays = self.arrays(self)
 
     def observe(self) -> NDArray[np.float64]:
         """The encoders' reading: 1-DoF joint positions, then velocities."""
-        return encoder_observation(self.data.qpos, self.data.qvel, self.qpos_adr, self.dof_adr)
+        return self.task_arrays.observe(state_of(self.data, self.task_arrays.fields))[0]
 
     def step(self, action: NDArray) -> tuple[NDArray, float, bool, bool, dict]:
         """Hold the commands for ``frame_skip`` physics steps."""

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from simreal.asset_paths import asset_path
 from simreal.envs.camera_gap import CameraGap
 from simreal.envs.joint_sensors import JointSensors
+from simreal.envs.task_arrays import TaskArrays, state_of
 
 OBS_TYPES = ("state", "pixels", "pixels_proprio")
 PIXELS, PROPRIO = "pixels", "proprio"  # the keys of a pixels_proprio observation
@@ -53,9 +54,10 @@ def check_positive_int(name: str, value: Any) -> int:  # noqa: ANN401
 class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     """Base class: model loading, observation types, info conventions.
 
-    Subclasses set ``xml_file``, ``camera_name`` and implement :meth:`state_obs`,
-    :meth:`reward_terms`, :meth:`is_success`, :meth:`reset_model` and optionally
-    :meth:`is_terminated`.
+    Subclasses set ``xml_file``, ``camera_name`` and ``arrays`` (the task's
+    :class:`~simreal.envs.task_arrays.TaskArrays`: observation, reward terms, success and
+    termination over ``(N, ...)`` arrays, which this env calls with N = 1 and the batched
+    vector env with N simulations) and implement :meth:`sample_initial_state`.
 
     Args:
         frame_skip: Physics steps per control step (>= 1).
@@ -73,6 +75,7 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     xml_file: ClassVar[str] = ""
     camera_name: ClassVar[str] = ""
     state_dim: ClassVar[int] = 0
+    arrays: ClassVar[type[TaskArrays]]
     # How the camera's images differ from the nominal render (real proxies set it).
     camera_gap: ClassVar[CameraGap | None] = None
 
@@ -115,6 +118,7 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         )
         self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
         self.state_space = state_space
+        self.task_arrays = self.arrays(self)
         self.init_sensors()
         if obs_type == "pixels_proprio":  # the joints are known once the model is compiled
             joints = 2 * len(self.sensor_joints)
@@ -161,22 +165,28 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
             model: The compiled model; derived constants are recomputed afterwards.
         """
 
-    # -- hooks for subclasses ---------------------------------------------
-    @abstractmethod
+    # -- the task, written once over arrays (see simreal.envs.task_arrays) ----
+    def task_state(self) -> dict[str, NDArray[np.float64]]:
+        """This simulation's fields the task reads, as N = 1 arrays of ``self.data``."""
+        return state_of(self.data, self.task_arrays.fields)
+
     def state_obs(self) -> NDArray[np.float64]:
         """Return the state observation vector (see the task's table)."""
+        return self.task_arrays.observe(self.task_state())[0]
 
-    @abstractmethod
-    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
+    def reward_terms(self, action: NDArray[np.float64], before: Any = None) -> dict[str, float]:  # noqa: ANN401
         """Return the named reward terms; the reward is their sum."""
+        action = np.asarray(action, np.float64)[None]
+        terms = self.task_arrays.reward_terms(self.task_state(), action, before)
+        return {name: float(value[0]) for name, value in terms.items()}
 
-    @abstractmethod
     def is_success(self) -> bool:
         """Return whether the task is currently solved."""
+        return bool(self.task_arrays.success(self.task_state())[0])
 
     def is_terminated(self) -> bool:
-        """Return whether the episode ends in a terminal state (default: never)."""
-        return False
+        """Return whether the episode ends in a terminal state."""
+        return bool(self.task_arrays.terminated(self.task_state())[0])
 
     def begin_episode(self) -> None:
         """Draw per-episode quantities (called at reset, before the initial state).
@@ -252,8 +262,9 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
     def step(self, action: NDArray) -> tuple[NDArray, float, bool, bool, dict[str, Any]]:
         """Apply one control action for ``frame_skip`` physics steps."""
         action = np.asarray(action, dtype=np.float64)
+        before = self.task_arrays.before_step(self.task_state())
         self.do_simulation(action, self.frame_skip)
-        terms = self.reward_terms(action)
+        terms = self.reward_terms(action, before)
         obs, state = self._observe()
         info: dict[str, Any] = {f"reward_{k}": v for k, v in terms.items()}
         info["state"] = state

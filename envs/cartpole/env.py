@@ -30,18 +30,59 @@ steps (10 s at 50 Hz).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
-from simreal.envs.pendulum.env import wrap_angle
+from simreal.envs.task_arrays import State, TaskArrays, wrap_angle
 
 UPRIGHT_TOLERANCE_RAD = 0.2
 SLOW_TOLERANCE_RAD_S = 1.0
 CENTERED_TOLERANCE_M = 0.5
 FALLEN_ANGLE_RAD = 0.6
+
+
+class CartpoleArrays(TaskArrays):
+    """The cart-pole's observation, reward, success and termination over N simulations."""
+
+    def __init__(self, env: CartpoleEnv) -> None:
+        super().__init__(env)
+        self.x, self.xv = self.qpos_index("slider"), self.dof_index("slider")
+        self.a, self.av = self.qpos_index("hinge"), self.dof_index("hinge")
+
+    def observe(self, s: State) -> NDArray:
+        """``[x, cos angle, sin angle, x velocity, angular velocity]``."""
+        q, v = s["qpos"], s["qvel"]
+        angle = q[:, self.a]
+        return np.stack(
+            [q[:, self.x], np.cos(angle), np.sin(angle), v[:, self.xv], v[:, self.av]], axis=1
+        )
+
+    def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """The upright, centring and control terms."""
+        x = s["qpos"][:, self.x]
+        return {
+            "upright": 0.5 * (1.0 + np.cos(s["qpos"][:, self.a])),
+            "centered": -0.05 * x * x,
+            "ctrl": -1e-3 * np.sum(action * action, axis=1),
+        }
+
+    def success(self, s: State) -> NDArray:
+        """Balanced upright, slow, near the rail's centre."""
+        angle = wrap_angle(s["qpos"][:, self.a])
+        return (
+            (np.abs(angle) < UPRIGHT_TOLERANCE_RAD)
+            & (np.abs(s["qvel"][:, self.av]) < SLOW_TOLERANCE_RAD_S)
+            & (np.abs(s["qpos"][:, self.x]) < CENTERED_TOLERANCE_M)
+        )
+
+    def terminated(self, s: State) -> NDArray:
+        """In the balance variant, the episode ends when the pole has fallen."""
+        if self.env.swingup:
+            return np.zeros(len(s["qpos"]), bool)
+        return np.abs(wrap_angle(s["qpos"][:, self.a])) > FALLEN_ANGLE_RAD
 
 
 class CartpoleEnv(MujocoTaskEnv):
@@ -60,6 +101,7 @@ class CartpoleEnv(MujocoTaskEnv):
     xml_file: ClassVar[str] = "cartpole.xml"
     camera_name: ClassVar[str] = "front"
     state_dim: ClassVar[int] = 5
+    arrays: ClassVar[type[TaskArrays]] = CartpoleArrays
 
     def __init__(
         self,
@@ -79,35 +121,6 @@ class CartpoleEnv(MujocoTaskEnv):
     def angle(self) -> float:
         """Return the pole angle wrapped to [-pi, pi) (0 = upright)."""
         return float(wrap_angle(self.data.joint("hinge").qpos[0]))
-
-    def state_obs(self) -> NDArray[np.float64]:
-        """Return ``[x, cos angle, sin angle, x velocity, angular velocity]``."""
-        slider, hinge = self.data.joint("slider"), self.data.joint("hinge")
-        angle = hinge.qpos[0]
-        return np.array(
-            [slider.qpos[0], np.cos(angle), np.sin(angle), slider.qvel[0], hinge.qvel[0]]
-        )
-
-    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
-        """Return the upright, centring and control terms."""
-        x = self.data.joint("slider").qpos[0]
-        return {
-            "upright": float(0.5 * (1.0 + np.cos(self.data.joint("hinge").qpos[0]))),
-            "centered": float(-0.05 * x * x),
-            "ctrl": float(-1e-3 * action @ action),
-        }
-
-    def is_success(self) -> bool:
-        """Return whether the pole is balanced upright near the rail's centre."""
-        return (
-            abs(self.angle()) < UPRIGHT_TOLERANCE_RAD
-            and abs(self.data.joint("hinge").qvel[0]) < SLOW_TOLERANCE_RAD_S
-            and abs(self.data.joint("slider").qpos[0]) < CENTERED_TOLERANCE_M
-        )
-
-    def is_terminated(self) -> bool:
-        """In the balance variant, the episode ends when the pole has fallen."""
-        return not self.swingup and abs(self.angle()) > FALLEN_ANGLE_RAD
 
     def sample_initial_state(self) -> None:
         """Balance: near upright and centred. Swing-up: hanging down."""

@@ -23,21 +23,44 @@ than 1 rad/s. Episodes start hanging down and last 400 steps (8 s at 50 Hz).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
+from simreal.envs.task_arrays import State, TaskArrays, wrap_angle
 
 UPRIGHT_TOLERANCE_RAD = 0.2
 SLOW_TOLERANCE_RAD_S = 1.0
 EPISODE_STEPS = 400
 
 
-def wrap_angle(angle: float) -> float:
-    """Wrap an angle to [-pi, pi)."""
-    return (angle + np.pi) % (2 * np.pi) - np.pi
+class PendulumArrays(TaskArrays):
+    """The pendulum's observation, reward and success over N simulations."""
+
+    def __init__(self, env: PendulumSwingupEnv) -> None:
+        super().__init__(env)
+        self.q, self.v = self.qpos_index("hinge"), self.dof_index("hinge")
+
+    def observe(self, s: State) -> NDArray:
+        """``[cos angle, sin angle, angular velocity]``."""
+        angle = s["qpos"][:, self.q]
+        return np.stack([np.cos(angle), np.sin(angle), s["qvel"][:, self.v]], axis=1)
+
+    def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """The upright reward and the control penalty."""
+        return {
+            "upright": 0.5 * (1.0 + np.cos(s["qpos"][:, self.q])),
+            "ctrl": -self.env.ctrl_cost_weight * np.sum(action * action, axis=1),
+        }
+
+    def success(self, s: State) -> NDArray:
+        """Balanced upright: within the angle tolerance and slow."""
+        angle = wrap_angle(s["qpos"][:, self.q])
+        return (np.abs(angle) < UPRIGHT_TOLERANCE_RAD) & (
+            np.abs(s["qvel"][:, self.v]) < SLOW_TOLERANCE_RAD_S
+        )
 
 
 class PendulumSwingupEnv(MujocoTaskEnv):
@@ -56,6 +79,7 @@ class PendulumSwingupEnv(MujocoTaskEnv):
     xml_file: ClassVar[str] = "pendulum.xml"
     camera_name: ClassVar[str] = "front"
     state_dim: ClassVar[int] = 3
+    arrays: ClassVar[type[TaskArrays]] = PendulumArrays
 
     def __init__(
         self,
@@ -77,23 +101,6 @@ class PendulumSwingupEnv(MujocoTaskEnv):
     def angle(self) -> float:
         """Return the hinge angle wrapped to [-pi, pi) (0 = upright)."""
         return float(wrap_angle(self.data.joint("hinge").qpos[0]))
-
-    def state_obs(self) -> NDArray[np.float64]:
-        """Return ``[cos angle, sin angle, angular velocity]``."""
-        angle = self.data.joint("hinge").qpos[0]
-        return np.array([np.cos(angle), np.sin(angle), self.data.joint("hinge").qvel[0]])
-
-    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
-        """Return the upright reward and the control penalty."""
-        upright = 0.5 * (1.0 + np.cos(self.data.joint("hinge").qpos[0]))
-        return {"upright": float(upright), "ctrl": -self.ctrl_cost_weight * float(action @ action)}
-
-    def is_success(self) -> bool:
-        """Return whether the pole is balanced upright."""
-        return (
-            abs(self.angle()) < UPRIGHT_TOLERANCE_RAD
-            and abs(self.data.joint("hinge").qvel[0]) < SLOW_TOLERANCE_RAD_S
-        )
 
     def sample_initial_state(self) -> None:
         """Start hanging down with a small random offset and velocity."""

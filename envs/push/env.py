@@ -50,12 +50,13 @@ least 8 cm from the block's centre. Everything is at rest.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
+from simreal.envs.task_arrays import State, TaskArrays
 
 SUCCESS_TOLERANCE_M = 0.03
 EPISODE_STEPS = 250
@@ -93,6 +94,52 @@ def _check_number(name: str, value: float, positive: bool = False) -> float:
     return float(value)
 
 
+class PushArrays(TaskArrays):
+    """The push task's observation, reward and success over N simulations."""
+
+    fields = ("qpos", "qvel", "xpos", "xmat")
+
+    def __init__(self, env: PushEnv) -> None:
+        super().__init__(env)
+        self.pq = np.array([self.qpos_index(j) for j in PUSHER_ACTUATORS])
+        self.pv = np.array([self.dof_index(j) for j in PUSHER_ACTUATORS])
+        self.block = int(env.model.body("block").id)
+        self.goal = int(env.model.body("goal").id)
+        self.block_v = self.dof_index("block_joint")
+
+    def parts(self, s: State) -> tuple[NDArray, NDArray, NDArray]:
+        """The pusher's, the block's and the goal's positions in the table plane."""
+        return s["qpos"][:, self.pq], s["xpos"][:, self.block, :2], s["xpos"][:, self.goal, :2]
+
+    def observe(self, s: State) -> NDArray:
+        """The 14-vector of the module docstring's table."""
+        pusher, block, goal = self.parts(s)
+        rot = s["xmat"][:, self.block]
+        yaw = np.arctan2(rot[:, 3], rot[:, 0])
+        block_vel = s["qvel"][:, self.block_v : self.block_v + 2]
+        return np.concatenate(
+            [pusher, s["qvel"][:, self.pv], block, np.stack([np.cos(yaw), np.sin(yaw)], axis=1),
+             block_vel, goal, goal - block],
+            axis=1,
+        )  # fmt: skip
+
+    def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """The goal-distance, pusher-distance and servo-effort terms."""
+        pusher, block, goal = self.parts(s)
+        displacement = action - pusher
+        return {
+            "block_to_goal": -np.linalg.norm(goal - block, axis=1),
+            "pusher_to_block": -self.env.pusher_cost_weight
+            * np.linalg.norm(block - pusher, axis=1),
+            "ctrl": -self.env.ctrl_cost_weight * np.sum(displacement * displacement, axis=1),
+        }
+
+    def success(self, s: State) -> NDArray:
+        """The block's centre within the tolerance of the goal."""
+        _, block, goal = self.parts(s)
+        return np.linalg.norm(goal - block, axis=1) < self.env.goal_tolerance
+
+
 class PushEnv(MujocoTaskEnv):
     """Push a block onto a goal (see the module docstring for the tables).
 
@@ -111,6 +158,7 @@ class PushEnv(MujocoTaskEnv):
     xml_file: ClassVar[str] = "push.xml"
     camera_name: ClassVar[str] = "overhead"
     state_dim: ClassVar[int] = 14
+    arrays: ClassVar[type[TaskArrays]] = PushArrays
 
     def __init__(
         self,
@@ -159,37 +207,6 @@ class PushEnv(MujocoTaskEnv):
     def block_to_goal_distance(self) -> float:
         """Return the block-to-goal distance in the table plane (m)."""
         return float(np.linalg.norm(self.goal_xy() - self.block_xy()))
-
-    # -- MujocoTaskEnv hooks -----------------------------------------------
-    def state_obs(self) -> NDArray[np.float64]:
-        """Return the 14-vector of the module docstring's table."""
-        block, goal, yaw = self.block_xy(), self.goal_xy(), self.block_yaw()
-        return np.concatenate(
-            [
-                self.pusher_xy(),
-                self.pusher_velocity(),
-                block,
-                [np.cos(yaw), np.sin(yaw)],
-                self.block_velocity(),
-                goal,
-                goal - block,
-            ]
-        )
-
-    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
-        """Return the goal-distance, pusher-distance and servo-effort terms."""
-        pusher = self.pusher_xy()
-        displacement = np.asarray(action, dtype=np.float64) - pusher
-        return {
-            "block_to_goal": -self.block_to_goal_distance(),
-            "pusher_to_block": -self.pusher_cost_weight
-            * float(np.linalg.norm(self.block_xy() - pusher)),
-            "ctrl": -self.ctrl_cost_weight * float(displacement @ displacement),
-        }
-
-    def is_success(self) -> bool:
-        """Return whether the block's centre is within the tolerance of the goal."""
-        return self.block_to_goal_distance() < self.goal_tolerance
 
     def sample_initial_state(self) -> None:
         """Place block, goal and pusher at random (see the module docstring)."""

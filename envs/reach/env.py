@@ -29,19 +29,58 @@ episodes last 100 steps (2 s at 50 Hz).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import mujoco
 import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
+from simreal.envs.task_arrays import State, TaskArrays
 
 JOINTS = ("base_yaw", "shoulder", "elbow")
 SUCCESS_DISTANCE_M = 0.02
 TARGET_RADIUS_M = (0.2, 0.4)
 TARGET_HEIGHT_M = (0.05, 0.3)
 TARGET_YAW_RAD = 1.2
+
+
+class ReachArrays(TaskArrays):
+    """The reach task's observation, reward and success over N simulations."""
+
+    fields = ("qpos", "qvel", "site_xpos", "xpos")
+
+    def __init__(self, env: ReachEnv) -> None:
+        super().__init__(env)
+        self.q = np.array([self.qpos_index(j) for j in JOINTS])
+        self.v = np.array([self.dof_index(j) for j in JOINTS])
+        self.site = int(env.model.site("fingertip").id)
+        self.target = int(env.model.body("target").id)
+
+    def tip_and_target(self, s: State) -> tuple[NDArray, NDArray]:
+        """The fingertip's and the target's positions, ``(N, 3)`` each."""
+        return s["site_xpos"][:, self.site], s["xpos"][:, self.target]
+
+    def observe(self, s: State) -> NDArray:
+        """Joint angles, velocities, fingertip, target and their difference."""
+        tip, target = self.tip_and_target(s)
+        return np.concatenate(
+            [s["qpos"][:, self.q], s["qvel"][:, self.v], tip, target, target - tip], axis=1
+        )
+
+    def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
+        """The distance and joint-velocity terms."""
+        tip, target = self.tip_and_target(s)
+        qvel = s["qvel"][:, self.v]
+        return {
+            "distance": -np.linalg.norm(target - tip, axis=1),
+            "velocity": -1e-3 * np.sum(qvel * qvel, axis=1),
+        }
+
+    def success(self, s: State) -> NDArray:
+        """The fingertip within 2 cm of the target."""
+        tip, target = self.tip_and_target(s)
+        return np.linalg.norm(target - tip, axis=1) < SUCCESS_DISTANCE_M
 
 
 class ReachEnv(MujocoTaskEnv):
@@ -59,6 +98,7 @@ class ReachEnv(MujocoTaskEnv):
     xml_file: ClassVar[str] = "reach.xml"
     camera_name: ClassVar[str] = "front"
     state_dim: ClassVar[int] = 15
+    arrays: ClassVar[type[TaskArrays]] = ReachArrays
 
     def __init__(
         self,
@@ -83,26 +123,9 @@ class ReachEnv(MujocoTaskEnv):
         """Return the target's position (m)."""
         return self.data.body("target").xpos.copy()
 
-    def state_obs(self) -> NDArray[np.float64]:
-        """Return joint angles, velocities, fingertip, target and their difference."""
-        fingertip = self.data.site("fingertip").xpos.copy()
-        target = self.target_position()
-        return np.concatenate(
-            [self.joint_angles(), self.joint_velocities(), fingertip, target, target - fingertip]
-        )
-
     def distance(self) -> float:
         """Return the fingertip-to-target distance (m)."""
         return float(np.linalg.norm(self.target_position() - self.data.site("fingertip").xpos))
-
-    def reward_terms(self, action: NDArray[np.float64]) -> dict[str, float]:
-        """Return the distance and joint-velocity terms."""
-        qvel = self.joint_velocities()
-        return {"distance": -self.distance(), "velocity": float(-1e-3 * qvel @ qvel)}
-
-    def is_success(self) -> bool:
-        """Return whether the fingertip is within 2 cm of the target."""
-        return self.distance() < SUCCESS_DISTANCE_M
 
     def sample_initial_state(self) -> None:
         """Random joint angles near the rest pose and a random target in front."""

@@ -3,8 +3,9 @@
 One ``mujoco.batch.Batch`` holds N simulations of the task's model, each with
 its own copy of every randomized model field (``Batch.expand``), and steps them
 all on a thread pool in one call. Everything around the physics is vectorised
-over the N simulations: observations and rewards (through the task's batched
-adapter), action latency, observation noise, time limits and autoresets.
+over the N simulations: observations and rewards (through the task's own
+arrays, :mod:`simreal.vector.batched_task`), action latency, observation noise,
+time limits and autoresets.
 
 Per environment it reproduces exactly what ``simreal.make(env_id, dr=spec,
 width=w)`` does for one env: the same sampler and seeds for the randomized
@@ -34,7 +35,7 @@ from numpy.typing import NDArray
 from simreal.parameters import OptionParam, model_array
 from simreal.randomization import DRSpec
 from simreal.vector.batched_effects import BatchedEffects
-from simreal.vector.batched_task import NotBatchableError, batched_task_for
+from simreal.vector.batched_task import NotBatchableError, task_arrays_for
 from simreal.vector.vector_info import with_masks
 
 # The single DR wrapper's stream, so that seeds give the same draws.
@@ -124,7 +125,7 @@ class BatchedVectorEnv(VectorEnv):
         self.num_envs = int(n_envs)
         self.template = make(env_id, dr=dr, width=width, **env_kwargs)
         self.base = self.template.unwrapped
-        self.task = batched_task_for(self.template)
+        self.task = task_arrays_for(self.template)
         self.dr = _find_dr(self.template)
         self.bound = self.dr.bound if self.dr is not None else None
         if self.bound is not None:
