@@ -119,6 +119,7 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
         self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
         self.state_space = state_space
         self.task_arrays = self.arrays(self)
+        self._task_views: dict[int, tuple[mujoco.MjData, dict[str, NDArray]]] = {}
         self.init_sensors()
         if obs_type == "pixels_proprio":  # the joints are known once the model is compiled
             joints = 2 * len(self.sensor_joints)
@@ -167,8 +168,16 @@ class MujocoTaskEnv(JointSensors, MujocoEnv, ABC):
 
     # -- the task, written once over arrays (see simreal.envs.task_arrays) ----
     def task_state(self) -> dict[str, NDArray[np.float64]]:
-        """This simulation's fields the task reads, as N = 1 arrays of ``self.data``."""
-        return state_of(self.data, self.task_arrays.fields)
+        """This simulation's fields the task reads, as N = 1 arrays of ``self.data``.
+
+        Views, made once per ``MjData`` (its arrays never move): the sensors swap
+        ``self.data`` for a measured copy and back, so each of the two keeps its own.
+        """
+        views = self._task_views.get(id(self.data))
+        if views is None or views[0] is not self.data:
+            views = (self.data, state_of(self.data, self.task_arrays.fields))
+            self._task_views[id(self.data)] = views
+        return views[1]
 
     def state_obs(self) -> NDArray[np.float64]:
         """Return the state observation vector (see the task's table)."""

@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
-from simreal.envs.task_arrays import State, TaskArrays, wrap_angle
+from simreal.envs.task_arrays import State, TaskArrays, columns, wrap_angle
 
 UPRIGHT_TOLERANCE_RAD = 0.2
 SLOW_TOLERANCE_RAD_S = 1.0
@@ -56,9 +56,7 @@ class CartpoleArrays(TaskArrays):
         """``[x, cos angle, sin angle, x velocity, angular velocity]``."""
         q, v = s["qpos"], s["qvel"]
         angle = q[:, self.a]
-        return np.stack(
-            [q[:, self.x], np.cos(angle), np.sin(angle), v[:, self.xv], v[:, self.av]], axis=1
-        )
+        return columns(q[:, self.x], np.cos(angle), np.sin(angle), v[:, self.xv], v[:, self.av])
 
     def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
         """The upright, centring and control terms."""
@@ -66,7 +64,7 @@ class CartpoleArrays(TaskArrays):
         return {
             "upright": 0.5 * (1.0 + np.cos(s["qpos"][:, self.a])),
             "centered": -0.05 * x * x,
-            "ctrl": -1e-3 * np.sum(action * action, axis=1),
+            "ctrl": -1e-3 * (action * action).sum(axis=1),
         }
 
     def success(self, s: State) -> NDArray:

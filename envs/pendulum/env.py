@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
-from simreal.envs.task_arrays import State, TaskArrays, wrap_angle
+from simreal.envs.task_arrays import State, TaskArrays, columns, wrap_angle
 
 UPRIGHT_TOLERANCE_RAD = 0.2
 SLOW_TOLERANCE_RAD_S = 1.0
@@ -46,13 +46,13 @@ class PendulumArrays(TaskArrays):
     def observe(self, s: State) -> NDArray:
         """``[cos angle, sin angle, angular velocity]``."""
         angle = s["qpos"][:, self.q]
-        return np.stack([np.cos(angle), np.sin(angle), s["qvel"][:, self.v]], axis=1)
+        return columns(np.cos(angle), np.sin(angle), s["qvel"][:, self.v])
 
     def reward_terms(self, s: State, action: NDArray, before: Any) -> dict[str, NDArray]:  # noqa: ANN401
         """The upright reward and the control penalty."""
         return {
             "upright": 0.5 * (1.0 + np.cos(s["qpos"][:, self.q])),
-            "ctrl": -self.env.ctrl_cost_weight * np.sum(action * action, axis=1),
+            "ctrl": -self.env.ctrl_cost_weight * (action * action).sum(axis=1),
         }
 
     def success(self, s: State) -> NDArray:

@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simreal.envs.mujoco_task import MujocoTaskEnv
-from simreal.envs.task_arrays import State, TaskArrays
+from simreal.envs.task_arrays import State, TaskArrays, columns
 
 SUCCESS_TOLERANCE_M = 0.03
 EPISODE_STEPS = 250
@@ -118,7 +118,7 @@ class PushArrays(TaskArrays):
         yaw = np.arctan2(rot[:, 3], rot[:, 0])
         block_vel = s["qvel"][:, self.block_v : self.block_v + 2]
         return np.concatenate(
-            [pusher, s["qvel"][:, self.pv], block, np.stack([np.cos(yaw), np.sin(yaw)], axis=1),
+            [pusher, s["qvel"][:, self.pv], block, columns(np.cos(yaw), np.sin(yaw)),
              block_vel, goal, goal - block],
             axis=1,
         )  # fmt: skip
@@ -131,7 +131,7 @@ class PushArrays(TaskArrays):
             "block_to_goal": -np.linalg.norm(goal - block, axis=1),
             "pusher_to_block": -self.env.pusher_cost_weight
             * np.linalg.norm(block - pusher, axis=1),
-            "ctrl": -self.env.ctrl_cost_weight * np.sum(displacement * displacement, axis=1),
+            "ctrl": -self.env.ctrl_cost_weight * (displacement * displacement).sum(axis=1),
         }
 
     def success(self, s: State) -> NDArray:

@@ -74,7 +74,7 @@ class ReachArrays(TaskArrays):
         qvel = s["qvel"][:, self.v]
         return {
             "distance": -np.linalg.norm(target - tip, axis=1),
-            "velocity": -1e-3 * np.sum(qvel * qvel, axis=1),
+            "velocity": -1e-3 * (qvel * qvel).sum(axis=1),
         }
 
     def success(self, s: State) -> NDArray:
