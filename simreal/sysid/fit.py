@@ -241,12 +241,18 @@ def fit(
                 f"stage {stage}/{len(segment_seconds)}: {len(segments)} segments of {seconds:g} s, "
                 f"rms {rms_before:.3g} -> {rms_after:.3g} in {result.nfev} evaluations; {shown}"
             )
-    # A fresh, unweighted Jacobian at the solution (a robust loss rescales the rows that
-    # least_squares returns); its parameter columns are
-    # re-estimated robustly (contacts make the dynamics kinked, and one finite difference
-    # across a kink is far off). The loss's weights are applied once, in uncertainty().
-    _, forward, blocks = objective.differences(x)
-    jac = objective.assemble(forward, blocks).toarray()
+    # The unweighted Jacobian at the solution: least_squares returns it so for the linear
+    # loss (evaluated at its last accepted point, the solution); a robust loss rescales its
+    # rows, so it is differenced afresh. Its parameter columns are re-estimated robustly
+    # (contacts make the dynamics kinked, and one finite difference across a kink is far
+    # off), reusing its forward differences as one of the steps. The loss's weights are
+    # applied once, in uncertainty().
+    if loss == "linear":
+        jac = result.jac.toarray()
+        forward = jac[:, : objective.n_params].copy()
+    else:
+        _, forward, blocks = objective.differences(x)
+        jac = objective.assemble(forward, blocks).toarray()
     jac[:, : objective.n_params] = objective.parameter_jacobian(
         x, UNCERTAINTY_STEPS, known={EPS_PARAM: forward}
     )

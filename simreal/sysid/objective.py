@@ -135,7 +135,8 @@ class Objective:
         r = np.concatenate(
             [self.segment_residual(k, q, v, setting) for k, (q, v) in enumerate(sims)]
         )
-        self._last = (np.array(x, copy=True), self.replayer.signals, r)
+        # A copy: SciPy may scale the array it is handed in place (robust losses).
+        self._last = (np.array(x, copy=True), self.replayer.signals, r.copy())
         return r
 
     def simulate(self, x: NDArray) -> list[tuple[NDArray, NDArray]]:
@@ -267,7 +268,7 @@ class Objective:
             base = np.concatenate(
                 [self.segment_residual(k, *next(sims), base_setting) for k in range(n_seg)]
             )
-            self._last = (np.array(x, copy=True), self.replayer.signals, base)
+            self._last = (np.array(x, copy=True), self.replayer.signals, base.copy())
         columns = np.empty((base.size, n_par))
         for i, (setting, taken) in enumerate(settings):
             moved = np.concatenate(

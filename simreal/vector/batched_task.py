@@ -25,6 +25,9 @@ def task_arrays_for(env: gym.Env) -> TaskArrays:
     subclass that only inherits them (a real proxy, whose sensors and edits the batch does
     not model) is not. Gymnasium's envs are batched where :data:`GYMNASIUM_ARRAYS` has them.
 
+    The arrays hold the env weakly (the env holds its own arrays): keep the env alive as
+    long as they are used.
+
     Raises:
         NotBatchableError: If the env has no task arrays or observes images.
     """

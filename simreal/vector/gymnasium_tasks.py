@@ -20,9 +20,8 @@ class HalfCheetahArrays(TaskArrays):
 
     def observe(self, s: State) -> NDArray:
         """``qpos`` (without x unless configured) and ``qvel``."""
-        position = (
-            s["qpos"][:, 1:] if self.env._exclude_current_positions_from_observation else s["qpos"]
-        )  # noqa: SLF001
+        exclude = self.env._exclude_current_positions_from_observation  # noqa: SLF001
+        position = s["qpos"][:, 1:] if exclude else s["qpos"]
         return np.concatenate([position, s["qvel"]], axis=1)
 
     def _velocity(self, s: State, before: NDArray) -> NDArray:
