@@ -97,8 +97,10 @@ def run_mujoco_sysid(case: Case, log: Recording, with_delay: bool) -> dict:
         qpos0[compiled.joint(name).qposadr[0]] = log.qpos[name][0]
         qvel0[compiled.joint(name).dofadr[0]] = log.qvel[name][0]
     state = sysid.create_initial_state(compiled, qpos0, qvel0, np.zeros(compiled.na))
-    actuators = [compiled.actuator(i).name or compiled.joint(compiled.actuator_trnid[i, 0]).name
-                 for i in range(compiled.nu)]  # fmt: skip  (unnamed: by the joint they drive)
+    actuators = [
+        compiled.actuator(i).name or compiled.joint(compiled.actuator_trnid[i, 0]).name
+        for i in range(compiled.nu)
+    ]  # fmt: skip  (unnamed: by the joint they drive)
     # It resamples the controls linearly onto its physics steps; the robot held each command
     # for a log period, so the commands go in already held at every physics step.
     h = compiled.opt.timestep

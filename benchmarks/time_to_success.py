@@ -68,6 +68,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 import simreal  # noqa: F401  (registers the tasks)
 from simreal.atomic_io import write_json_atomic
+from simreal.datasets.tables import read_columns
 from simreal.envs.registry import TASKS
 from simreal.learning import train_callbacks
 from simreal.learning.bc import BCConfig, train_bc
@@ -78,7 +79,6 @@ from simreal.learning.obs_norm import OBS_NORM, save_obs_norm
 from simreal.learning.policy_store import save_model
 from simreal.learning.sac_finetune import SACFinetuneConfig
 from simreal.learning.sac_finetune_run import finetune_sac
-from simreal.sysid.readers import read_columns
 
 TARGET = 0.9
 PPO_ENVS, ROLLOUT = 16, 256

@@ -49,11 +49,11 @@ import torch
 from numpy.typing import NDArray
 
 from simreal.atomic_io import write_atomic, write_json_atomic
+from simreal.datasets.tables import write_columns
 from simreal.learning.bc import BCConfig, train_bc
 from simreal.learning.collect import collect
 from simreal.learning.evaluate import RunPolicy, evaluate
 from simreal.stats import mean_ci, wilson_interval
-from simreal.sysid.readers import write_columns
 
 TOY_ID = "simreal_toys/LinearExpert-v0"
 STATE_RANGE = 2.0

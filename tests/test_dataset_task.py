@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from simreal.cli import main
+from simreal.datasets.tables import read_columns, write_columns
 from simreal.learning.collect import collect
 from simreal.learning.dataset_task import read_dataset_task, same_task
-from simreal.sysid.readers import read_columns, write_columns
 from tests.conftest import run_cli
 
 BALANCE = "simreal/CartpoleBalance-v0"

@@ -125,3 +125,15 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert "simreal.vector.gymnasium_tasks" in graph["simreal.vector.batched_task"]
     assert "simreal.parameters.binding" in graph["simreal.parameters"]
     assert len(graph) > 100
+
+
+def test_demonstration_datasets_sit_below_learning_and_sysid() -> None:
+    """Learning reads and writes its datasets through simreal.datasets, not through sysid."""
+    graph = _graph()
+    for module, imported in graph.items():
+        if module.startswith("simreal.datasets"):
+            above = {i for i in imported if i.startswith(("simreal.learning", "simreal.sysid"))}
+            assert not above, f"{module} imports {sorted(above)}"
+        if module.startswith("simreal.learning"):
+            sysid = {i for i in imported if i.startswith("simreal.sysid")}
+            assert not sysid, f"{module} imports {sorted(sysid)}"

@@ -15,9 +15,9 @@ from simreal.datasets.lerobot import (
     read_lerobot_dataset,
     write_lerobot_dataset,
 )
+from simreal.datasets.tables import read_columns
 from simreal.learning.collect import collect
 from simreal.learning.dataset_task import read_dataset_task
-from simreal.sysid.readers import read_columns
 from tests.conftest import run_cli
 
 TASK = "simreal/Reach-v0"

@@ -85,14 +85,13 @@ def load_demos(path: str | Path, obs_dim: int, act_dim: int) -> dict[str, NDArra
         DatasetError: If columns are missing or the dimensions differ from the task's.
     """
     from simreal.datasets.lerobot import is_lerobot_dataset
-    from simreal.sysid.readers import read_columns
-    from simreal.sysid.recording import LogError
+    from simreal.datasets.tables import TableError, read_columns
 
     if is_lerobot_dataset(path):
         return _load_lerobot(path, obs_dim, act_dim)
     try:
         columns = read_columns(path)
-    except LogError as error:
+    except TableError as error:
         raise DatasetError(str(error)) from None
     obs_cols = sorted((c for c in columns if c.startswith("obs:")), key=lambda c: int(c[4:]))
     act_cols = sorted((c for c in columns if c.startswith("action:")), key=lambda c: int(c[7:]))

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from simreal.datasets.tables import write_columns
 from simreal.learning.dataset_task import LEROBOT_ROBOT, TASK_KEY
-from simreal.sysid.readers import write_columns
 
 FORMATS = ("table", "lerobot")
 

@@ -22,8 +22,8 @@ import gymnasium as gym
 import numpy as np
 
 from simreal.atomic_io import write_json_atomic
+from simreal.datasets.tables import write_columns
 from simreal.learning.bc import BCConfig, train_bc
-from simreal.sysid.readers import write_columns
 
 
 @dataclass(frozen=True)

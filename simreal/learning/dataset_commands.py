@@ -147,9 +147,9 @@ def run_bc(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_collect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``simreal collect``; see :func:`add_collect_parser`."""
+    from simreal.datasets.tables import SUFFIXES
     from simreal.learning.collect import collect
     from simreal.learning.train import RunError
-    from simreal.sysid.readers import SUFFIXES
 
     check_env_id(parser, "--task", args.task)
     if args.format == "lerobot":

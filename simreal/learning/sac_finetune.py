@@ -253,10 +253,9 @@ def load_demo_transitions(
     Raises:
         RunError: For a dataset of another task or other spaces, or unreadable.
     """
+    from simreal.datasets.tables import TableError, read_columns
     from simreal.learning.dataset_task import read_dataset_task, same_task
     from simreal.learning.demo_buffer import demo_transitions
-    from simreal.sysid.readers import read_columns
-    from simreal.sysid.recording import LogError
 
     if not paths:
         return None
@@ -269,7 +268,7 @@ def load_demo_transitions(
             )
         try:
             part = demo_transitions(read_columns(path), low, high)
-        except (LogError, ValueError) as error:
+        except (TableError, ValueError) as error:
             raise RunError(f"{path}: {error}") from None
         if part["actions"].shape[1] != low.size:
             raise RunError(

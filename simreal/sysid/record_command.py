@@ -125,8 +125,9 @@ def run_record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     """Record a log; see :func:`add_record_parser`."""
     import numpy as np
 
+    from simreal.datasets.tables import SUFFIXES
     from simreal.sysid.excitation import excitation, record, record_env
-    from simreal.sysid.readers import SUFFIXES, write_log
+    from simreal.sysid.readers import write_log
 
     if args.out.suffix.lower() not in SUFFIXES:
         parser.error(

@@ -28,13 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from simreal.datasets.tables import TableError
+
 PREFIXES = ("ctrl:", "qpos:", "qvel:", "sensor:")
 HOLDS = ("zoh", "linear")
 UNKNOWN_MEASUREMENT = "not stated in the log"
 
 
-class LogError(ValueError):
-    """A log is unusable; the message names the file, the column and the fix."""
+# A log is unusable; the message names the file, the column and the fix. The same class as
+# the column tables' error, so one ``except`` catches a bad file and a bad log alike.
+LogError = TableError
 
 
 @dataclass
