@@ -76,12 +76,20 @@ class IdentifiabilityReport:
     correlated: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
+    def relative_se(self) -> NDArray[np.float64]:
+        """Predicted standard errors relative to the initial guess.
+
+        Relative to 1% of the bounds' span instead where the guess is near 0: an offset
+        starting at 0 has no scale of its own.
+        """
+        span = np.array([p.high - p.low for p in self.params])
+        return self.predicted_se / np.maximum(np.abs(self.start), 1e-2 * span)
+
+    @property
     def weak(self) -> list[str]:
         """Determined ids whose predicted relative standard error exceeds the threshold."""
-        span = np.array([p.high - p.low for p in self.params])
-        relative = self.predicted_se / np.maximum(np.abs(self.start), 1e-3 * span)
         return [
-            p.id for p, r in zip(self.params, relative, strict=True)
+            p.id for p, r in zip(self.params, self.relative_se, strict=True)
             if np.isfinite(r) and r > WEAK_RELATIVE_SE
         ]  # fmt: skip
 
@@ -92,8 +100,9 @@ class IdentifiabilityReport:
             "signal's range):",
             f"{'parameter':34} {'initial':>11} {'predicted SE':>13} {'relative':>9}",
         ]
-        for p, value, se in zip(self.params, self.start, self.predicted_se, strict=True):
-            relative = f"{se / max(abs(value), 1e-12):.1%}" if np.isfinite(se) else "-"
+        rows = zip(self.params, self.start, self.predicted_se, self.relative_se, strict=True)
+        for p, value, se, rel in rows:
+            relative = f"{rel:.1%}" if np.isfinite(se) else "-"
             out.append(f"{p.id:34} {value:>11.4g} {se:>13.3g} {relative:>9}")
         for group in self.undetermined:
             if len(group) > 1:
